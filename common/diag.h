@@ -1,0 +1,36 @@
+/* Errors as values: a class that decides the exit status, and one message. */
+#ifndef COMMON_DIAG_H
+#define COMMON_DIAG_H
+
+#include <stddef.h>
+
+/* Error classes.  cli/ maps each to one exit status (see hlrun(1), EXIT STATUS). */
+enum hl_err {
+	HL_OK = 0,
+	HL_E_GUEST,    /* the guest function returned an error value */
+	HL_E_USAGE,    /* bad command line or arguments */
+	HL_E_INVALID,  /* the guest or its configuration is invalid */
+	HL_E_CRASH,    /* the guest crashed or broke the protocol */
+	HL_E_NOKVM,    /* this host cannot run VMs */
+	HL_E_TIMEOUT,  /* the time limit elapsed */
+	HL_E_INTERNAL, /* a bug or an unexpected system failure in hlrun */
+};
+
+#define HL_DIAG_MSG 512
+
+/* Filled by the function that fails; callers pass it down and print it once. */
+struct hl_diag {
+	enum hl_err err;
+	char msg[HL_DIAG_MSG];
+};
+
+/* Records err and a printf-style message in d (which may be NULL) and returns err.  A
+ * message that does not fit is truncated. */
+enum hl_err hl_fail(struct hl_diag *d, enum hl_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Prepends "prefix: " to the message already in d; returns d->err. */
+enum hl_err hl_prefix(struct hl_diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,133 @@
+/* The KVM backend: device, VM, vCPU and memory slot lifetime. */
+#include "kvm/kvm_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define KVM_API_EXPECTED 12
+
+static enum hl_err open_device(const char *path, int *fd, struct hl_diag *d)
+{
+	*fd = open(path, O_RDWR | O_CLOEXEC);
+	if (*fd >= 0)
+		return HL_OK;
+	switch (errno) {
+	case ENOENT:
+	case ENXIO:
+	case ENODEV:
+		return hl_fail(d, HL_E_NOKVM,
+			       "%s: no KVM on this host (%s); load kvm_intel or kvm_amd, or run "
+			       "inside a VM with nested virtualisation (tests/vm/run)",
+			       path, strerror(errno));
+	case EACCES:
+	case EPERM:
+		return hl_fail(d, HL_E_NOKVM,
+			       "%s: %s; add your user to the group that owns it (often 'kvm')",
+			       path, strerror(errno));
+	default:
+		return hl_fail(d, HL_E_NOKVM, "%s: %s", path, strerror(errno));
+	}
+}
+
+static enum hl_err create_vm(struct hv_vm *vm, const char *path, struct hl_diag *d)
+{
+	int mmap_size;
+
+	vm->api_version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (vm->api_version != KVM_API_EXPECTED)
+		return hl_fail(d, HL_E_NOKVM, "%s: KVM API version %d, need %d", path,
+			       vm->api_version, KVM_API_EXPECTED);
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return hl_fail(d, HL_E_NOKVM, "%s: cannot create a VM: %s", path, strerror(errno));
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0)
+		return hl_fail(d, HL_E_NOKVM, "%s: cannot create a vCPU: %s", path,
+			       strerror(errno));
+	/* Registers travel in the run area on every exit; without that, every call
+	 * would cost two more system calls. */
+	if ((ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) == 0)
+		return hl_fail(d, HL_E_NOKVM, "%s: KVM lacks KVM_CAP_SYNC_REGS (Linux 4.17 or "
+			       "later needed)", path);
+	mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_size < (int)sizeof(struct kvm_run))
+		return hl_fail(d, HL_E_INTERNAL, "%s: bad vCPU mmap size %d", path, mmap_size);
+	vm->run_size = (size_t)mmap_size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED) {
+		vm->run = NULL;
+		return hl_fail(d, HL_E_INTERNAL, "%s: cannot map the vCPU run area: %s", path,
+			       strerror(errno));
+	}
+	return HL_OK;
+}
+
+enum hl_err hv_create(const char *path, struct hv_vm **out, struct hl_diag *d)
+{
+	struct hv_vm *vm;
+	enum hl_err err;
+
+	*out = NULL;
+	if (path == NULL)
+		path = "/dev/kvm";
+	vm = calloc(1, sizeof *vm);
+	if (vm == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "out of memory");
+	vm->vm_fd = -1;
+	vm->vcpu_fd = -1;
+	err = open_device(path, &vm->kvm_fd, d);
+	if (err == HL_OK)
+		err = create_vm(vm, path, d);
+	if (err != HL_OK) {
+		hv_destroy(vm);
+		return err;
+	}
+	*out = vm;
+	return HL_OK;
+}
+
+void hv_destroy(struct hv_vm *vm)
+{
+	if (vm == NULL)
+		return;
+	if (vm->run != NULL)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	free(vm);
+}
+
+int hv_api_version(const struct hv_vm *vm)
+{
+	return vm->api_version;
+}
+
+enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, struct hl_diag *d)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+
+	if (size == 0 || size % 4096 != 0 || (uintptr_t)host % 4096 != 0)
+		return hl_fail(d, HL_E_INTERNAL, "guest memory of %llu bytes at %p is not "
+			       "page-aligned", (unsigned long long)size, host);
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return hl_fail(d, errno == ENOMEM ? HL_E_NOKVM : HL_E_INTERNAL,
+			       "cannot give the VM %llu bytes of memory: %s",
+			       (unsigned long long)size, strerror(errno));
+	vm->mem = host;
+	vm->mem_size = size;
+	return HL_OK;
+}

@@ -1,0 +1,51 @@
+/* Unit tests of common/diag: recording, truncating and prefixing messages. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "common/diag.h"
+
+Test(diag, fail_records_class_and_message)
+{
+	struct hl_diag d;
+
+	cr_assert_eq(hl_fail(&d, HL_E_INVALID, "%s: bad value %d", "x.elf", 7), HL_E_INVALID);
+	cr_assert_eq(d.err, HL_E_INVALID);
+	cr_assert_str_eq(d.msg, "x.elf: bad value 7");
+}
+
+Test(diag, fail_accepts_null)
+{
+	cr_assert_eq(hl_fail(NULL, HL_E_CRASH, "ignored"), HL_E_CRASH);
+}
+
+Test(diag, long_message_is_truncated_and_terminated)
+{
+	struct hl_diag d;
+	char big[2 * HL_DIAG_MSG];
+
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	hl_fail(&d, HL_E_USAGE, "%s", big);
+	cr_assert_eq(strlen(d.msg), HL_DIAG_MSG - 1);
+}
+
+Test(diag, prefix_prepends_and_keeps_class)
+{
+	struct hl_diag d;
+
+	hl_fail(&d, HL_E_NOKVM, "no device");
+	cr_assert_eq(hl_prefix(&d, "%s", "/dev/kvm"), HL_E_NOKVM);
+	cr_assert_str_eq(d.msg, "/dev/kvm: no device");
+}
+
+Test(diag, prefix_of_full_message_stays_bounded)
+{
+	struct hl_diag d;
+
+	memset(d.msg, 'b', sizeof d.msg - 1);
+	d.msg[sizeof d.msg - 1] = '\0';
+	d.err = HL_E_CRASH;
+	hl_prefix(&d, "pre");
+	cr_assert_eq(strlen(d.msg), HL_DIAG_MSG - 1);
+	cr_assert_eq(strncmp(d.msg, "pre: bbb", 8), 0);
+}
