@@ -25,20 +25,78 @@ CRIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 
 B := build
 
+# Quiet by default; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q :=
+say = @:
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
 # ---- host program --------------------------------------------------------------------
-MODULES   := common kvm
-LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+MODULES   := common kvm loader core cli
+# The wire codec is the guest SDK's, compiled for the host too: the ABI is written once.
+LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) guests/wire/hlwire.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/host/%.o)
 HLRUN_OBJS := $(B)/host/hlrun.o $(LIB_OBJS)
 
-all: hlrun
+all: hlrun guests
 
 hlrun: $(HLRUN_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(LIBCFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(LIBCFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/host/guests/%.o: CPPFLAGS += -Iguests/include
+
+# ---- guest SDK and guests ------------------------------------------------------------------
+# Guests are freestanding: no host headers (-nostdinc, only the compiler's own), no libc,
+# static at the address the SDK's linker script gives, no red zone (DESIGN.md).
+GUEST_CC  ?= $(CC)
+GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -nostdinc \
+	-isystem $(shell $(GUEST_CC) -print-file-name=include) -Iguests/include \
+	-fno-pic -fno-pie -mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -fno-toplevel-reorder $(WARN) -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	-Wl,-z,noexecstack -T guests/runtime/hlguest.ld
+
+include guests/libc/libc.mk
+
+SDK_SRCS  := guests/runtime/start.S guests/runtime/runtime.c guests/wire/hlwire.c \
+	$(GUEST_LIBC_SRCS)
+SDK_OBJS  := $(addsuffix .o,$(addprefix $(B)/guest/,$(basename $(SDK_SRCS))))
+SDK_LIB   := $(B)/guest/libhlguest.a
+GUEST_NAMES := simpleguest
+GUEST_ELFS := $(GUEST_NAMES:%=guests/bin/%.elf)
+
+guests: $(GUEST_ELFS)
+
+$(B)/guest/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(B)/guest/%.o: %.S
+	@mkdir -p $(@D)
+	$(call say,AS,$@)
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(SDK_LIB): $(SDK_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Guest NAME is built from guests/NAME/*.c.
+.SECONDEXPANSION:
+guests/bin/%.elf: $$(subst .c,.o,$$(addprefix $(B)/guest/,$$(wildcard guests/$$*/*.c))) $(SDK_LIB) \
+		guests/runtime/hlguest.ld
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) $(SDK_LIB) -lgcc
 
 # ---- tests -----------------------------------------------------------------------------
 # tests/unit/test_NAME.c and tests/kvm/test_NAME.c each become one Criterion binary linked
@@ -51,14 +109,16 @@ TEST_BINS := $(UNIT_BINS) $(KVM_BINS)
 
 $(B)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(LIBCFLAGS) $(CRIT_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(LIBCFLAGS) $(CRIT_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CRIT_LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CRIT_LIBS)
 
 tests: $(TEST_BINS)
 
-check: check-unit check-kvm
+check: check-unit lint-man check-kvm
 
 check-unit: all $(UNIT_BINS)
 	tests/run-suite $(UNIT_BINS)
@@ -67,13 +127,35 @@ check-unit: all $(UNIT_BINS)
 check-kvm: all $(KVM_BINS)
 	tests/vm/run tests/run-suite $(KVM_BINS)
 
+MAN_PAGES := $(wildcard man/*.[1-9])
+
+# mandoc prints nothing for a clean page; anything it prints fails the check.
+lint-man:
+	@out=$$(mandoc -Tlint -Wstyle $(MAN_PAGES) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	echo "mandoc -Tlint: $(words $(MAN_PAGES)) pages clean"
+
+# Runs a sample guest function; through the test VM where the host has no /dev/kvm.
+demo: deps all
+	@tests/vm/run sh -c 'set -x; ./hlrun $(DEMO_GUEST) Echo "hello from a micro-VM" && \
+		./hlrun $(DEMO_GUEST) Add 2 3'
+
+DEMO_GUEST := guests/bin/simpleguest.elf
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 hlrun $(DESTDIR)$(PREFIX)/bin/hlrun
+	install -m 644 man/hlrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/hlrun.1
+	install -m 644 man/hlrun-guest.7 $(DESTDIR)$(PREFIX)/share/man/man7/hlrun-guest.7
+
 # ---- setup and housekeeping --------------------------------------------------------------
 deps:
 	@scripts/deps
 
 clean:
-	rm -rf $(B) hlrun
+	rm -rf $(B) hlrun guests/bin
 
-.PHONY: all tests check check-unit check-kvm deps clean
+.PHONY: all guests tests check check-unit check-kvm lint-man demo install deps clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

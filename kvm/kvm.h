@@ -11,13 +11,17 @@
 
 struct hv_vm;
 
-/* Opens /dev/kvm (path NULL means "/dev/kvm"), checks the API version (12) and creates a
- * VM with one vCPU.  On success *out owns every descriptor (all O_CLOEXEC); release it with
- * hv_destroy().  Errors: HL_E_NOKVM when the device is missing, not permitted or too old,
- * or the VM or vCPU cannot be created; HL_E_INTERNAL otherwise. */
-enum hl_err hv_create(const char *path, struct hv_vm **out, struct hl_diag *d);
+/* Opens the KVM device (path NULL means "/dev/kvm") and checks its API version (12) and
+ * the capabilities hlrun relies on.  On success *out owns the descriptor (O_CLOEXEC);
+ * release it with hv_destroy().  Errors: HL_E_NOKVM when the device is missing, not
+ * permitted or too old (the message carries a hint); HL_E_INTERNAL otherwise. */
+enum hl_err hv_open(const char *path, struct hv_vm **out, struct hl_diag *d);
 
-/* Releases everything hv_create() and later calls acquired.  Accepts NULL. */
+/* Creates the VM and its one vCPU on an opened device.  Errors: HL_E_NOKVM when KVM
+ * refuses (for example no hardware virtualisation), HL_E_INTERNAL otherwise. */
+enum hl_err hv_create_vm(struct hv_vm *vm, struct hl_diag *d);
+
+/* Releases everything hv_open() and later calls acquired.  Accepts NULL. */
 void hv_destroy(struct hv_vm *vm);
 
 /* KVM_GET_API_VERSION as reported by the device. */

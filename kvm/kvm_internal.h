@@ -7,6 +7,7 @@
 #include "kvm/kvm.h"
 
 struct hv_vm {
+	const char *path; /* the device, for messages; the caller's string */
 	int kvm_fd;
 	int vm_fd;
 	int vcpu_fd;

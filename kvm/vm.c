@@ -34,14 +34,25 @@ static enum hl_err open_device(const char *path, int *fd, struct hl_diag *d)
 	}
 }
 
-static enum hl_err create_vm(struct hv_vm *vm, const char *path, struct hl_diag *d)
+static enum hl_err check_api(struct hv_vm *vm, const char *path, struct hl_diag *d)
 {
-	int mmap_size;
-
 	vm->api_version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (vm->api_version != KVM_API_EXPECTED)
 		return hl_fail(d, HL_E_NOKVM, "%s: KVM API version %d, need %d", path,
 			       vm->api_version, KVM_API_EXPECTED);
+	/* Registers travel in the run area on every exit; without that, every call
+	 * would cost two more system calls. */
+	if ((ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) == 0)
+		return hl_fail(d, HL_E_NOKVM, "%s: KVM lacks KVM_CAP_SYNC_REGS (Linux 4.17 or "
+			       "later needed)", path);
+	return HL_OK;
+}
+
+enum hl_err hv_create_vm(struct hv_vm *vm, struct hl_diag *d)
+{
+	const char *path = vm->path;
+	int mmap_size;
+
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return hl_fail(d, HL_E_NOKVM, "%s: cannot create a VM: %s", path, strerror(errno));
@@ -49,11 +60,6 @@ static enum hl_err create_vm(struct hv_vm *vm, const char *path, struct hl_diag 
 	if (vm->vcpu_fd < 0)
 		return hl_fail(d, HL_E_NOKVM, "%s: cannot create a vCPU: %s", path,
 			       strerror(errno));
-	/* Registers travel in the run area on every exit; without that, every call
-	 * would cost two more system calls. */
-	if ((ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) == 0)
-		return hl_fail(d, HL_E_NOKVM, "%s: KVM lacks KVM_CAP_SYNC_REGS (Linux 4.17 or "
-			       "later needed)", path);
 	mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size < (int)sizeof(struct kvm_run))
 		return hl_fail(d, HL_E_INTERNAL, "%s: bad vCPU mmap size %d", path, mmap_size);
@@ -67,7 +73,7 @@ static enum hl_err create_vm(struct hv_vm *vm, const char *path, struct hl_diag 
 	return HL_OK;
 }
 
-enum hl_err hv_create(const char *path, struct hv_vm **out, struct hl_diag *d)
+enum hl_err hv_open(const char *path, struct hv_vm **out, struct hl_diag *d)
 {
 	struct hv_vm *vm;
 	enum hl_err err;
@@ -80,9 +86,10 @@ enum hl_err hv_create(const char *path, struct hv_vm **out, struct hl_diag *d)
 		return hl_fail(d, HL_E_INTERNAL, "out of memory");
 	vm->vm_fd = -1;
 	vm->vcpu_fd = -1;
+	vm->path = path;
 	err = open_device(path, &vm->kvm_fd, d);
 	if (err == HL_OK)
-		err = create_vm(vm, path, d);
+		err = check_api(vm, path, d);
 	if (err != HL_OK) {
 		hv_destroy(vm);
 		return err;

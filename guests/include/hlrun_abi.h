@@ -1,10 +1,13 @@
 /* The host/guest ABI of hlrun, defined once: guest memory layout, I/O ports, the export
  * table, the ABI note and the wire format.  Dependency-free: included by the guest SDK
- * (freestanding) and by the host.  Documented in hlrun-abi(7). */
+ * (freestanding) and by the host.  Documented in hlrun-guest(7). */
 #ifndef HLRUN_ABI_H
 #define HLRUN_ABI_H
 
+/* The port numbers are also used from assembly: plain integers, no C below them. */
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 /* Bumped whenever anything below changes meaning; a guest built for another version is
  * refused by the host. */
@@ -15,13 +18,15 @@
 #define HL_PAGE_SIZE 4096u
 /* Page 0 is never mapped: a null dereference faults. */
 #define HL_PEB_ADDR 0x1000u        /* struct hl_peb, read-only to the guest */
-#define HL_HOST_AREA 0x2000u       /* GDT, TSS, page tables: host-only, unmapped */
+#define HL_HOST_AREA 0x2000u       /* GDT and TSS (mapped read-only), then page tables
+                                    * (never mapped): built by the host */
 #define HL_HOST_AREA_END 0x200000u
 /* The guest's ELF segments must lie inside [HL_IMAGE_BASE, HL_IMAGE_BASE + HL_IMAGE_MAX). */
 #define HL_IMAGE_BASE 0x200000u
 #define HL_IMAGE_MAX (64u << 20)
 
-/* Written by the host before init and before every call; the guest only reads it. */
+#ifndef __ASSEMBLER__
+/* Written by the host once, before init; the guest only reads it. */
 struct hl_peb {
 	uint32_t magic;            /* HL_PEB_MAGIC */
 	uint32_t abi_version;      /* HL_ABI_VERSION */
@@ -35,26 +40,30 @@ struct hl_peb {
 	uint64_t stack_size;
 	uint64_t memory_size;      /* total guest memory */
 };
+#endif
 #define HL_PEB_MAGIC 0x42455048u /* "HPEB" */
 
 /* ---- How control leaves the guest: `out` to one of these ports (32-bit access) -------- */
 
 /* Init finished (EAX = dispatch entry address) or a call finished (EAX = 0): the result
  * message is in the output buffer. */
-#define HL_PORT_DONE 0x6c00u
-/* A host-function call message is in the output buffer; the host writes its result
- * message into the input buffer before the guest resumes. */
-#define HL_PORT_HOSTCALL 0x6c01u
+#define HL_PORT_DONE 0x6c00
+/* A host-function call message is in the output buffer; the host replaces it with its
+ * reply message (HL_MSG_REPLY or HL_MSG_ERROR) before the guest resumes.  The input
+ * buffer, where the call's arguments live, is never touched during a call. */
+#define HL_PORT_HOSTCALL 0x6c01
 /* abort(): EAX = code; an HL_MSG_ABORT message (string value) is in the output buffer. */
-#define HL_PORT_ABORT 0x6c02u
-/* CPU exception: RDI = vector, RSI = error code, RDX = faulting RIP, RCX = CR2. */
-#define HL_PORT_EXCEPTION 0x6c03u
+#define HL_PORT_ABORT 0x6c02
+/* CPU exception: RDI = vector, RSI = error code, R8 = faulting RIP, R9 = CR2,
+ * R10 = RSP at the fault.  (RDX holds the port number.) */
+#define HL_PORT_EXCEPTION 0x6c03
 
 /* ---- Guest entry --------------------------------------------------------------------- */
 /* The ELF entry point runs once with RDI = HL_PEB_ADDR and RSP = peb.stack_top; it
  * initialises the runtime and leaves through HL_PORT_DONE with the dispatch address.
  * Each call then enters the dispatch address with the same RDI and a fresh RSP. */
 
+#ifndef __ASSEMBLER__
 /* ---- Value types --------------------------------------------------------------------- */
 
 enum hl_type {
@@ -126,10 +135,18 @@ struct hl_val_hdr {
 
 #define HL_MAX_VALS 16
 
+/* Abort codes the runtime itself uses (HL_PORT_ABORT); guest code uses codes below. */
+#define HL_ABORT_PROTOCOL 0x7f000001   /* the call message could not be decoded */
+#define HL_ABORT_NO_FUNCTION 0x7f000002 /* no export of that name or those types */
+#define HL_ABORT_OUTPUT_FULL 0x7f000003 /* the result does not fit the output buffer */
+#define HL_ABORT_HEAP 0x7f000004        /* the heap's bookkeeping is corrupt */
+
 /* Error codes of HL_MSG_ERROR that the host itself produces for host calls. */
 #define HL_ERR_HOST_DENIED 0x10001   /* host function not allowed */
 #define HL_ERR_HOST_UNKNOWN 0x10002  /* no such host function */
 #define HL_ERR_HOST_BADARGS 0x10003  /* wrong number or types of arguments */
 #define HL_ERR_HOST_FAILED 0x10004   /* the host function failed */
+
+#endif /* __ASSEMBLER__ */
 
 #endif

@@ -33,7 +33,8 @@ static void boot(struct machine *m, const uint8_t *code, size_t len)
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	cr_assert_neq(m->mem, MAP_FAILED);
 	memcpy(m->mem + CODE_ADDR, code, len);
-	cr_assert_eq(hv_create(NULL, &m->vm, &m->diag), HL_OK, "%s", m->diag.msg);
+	cr_assert_eq(hv_open(NULL, &m->vm, &m->diag), HL_OK, "%s", m->diag.msg);
+	cr_assert_eq(hv_create_vm(m->vm, &m->diag), HL_OK, "%s", m->diag.msg);
 	cr_assert_eq(hv_set_memory(m->vm, m->mem, MEM_SIZE, &m->diag), HL_OK, "%s", m->diag.msg);
 	cr_assert_leq(hv_page_tables_size(regions, 3), PT_MAX);
 	cr_assert_eq(hv_setup_long_mode(m->vm, &b, &m->diag), HL_OK, "%s", m->diag.msg);
@@ -51,8 +52,9 @@ Test(smoke, api_version_is_12)
 	struct hv_vm *vm;
 	struct hl_diag d;
 
-	cr_assert_eq(hv_create(NULL, &vm, &d), HL_OK, "%s", d.msg);
+	cr_assert_eq(hv_open(NULL, &vm, &d), HL_OK, "%s", d.msg);
 	cr_assert_eq(hv_api_version(vm), 12);
+	cr_assert_eq(hv_create_vm(vm, &d), HL_OK, "%s", d.msg);
 	hv_destroy(vm);
 }
 

@@ -1,0 +1,225 @@
+/* The command line: options, durations, usage and help, and the exit-status table. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	enum hl_err err;
+	int status;
+	const char *meaning;
+} exit_table[] = {
+	{ HL_OK, 0, "the function returned; its result was printed" },
+	{ HL_E_GUEST, 1, "the guest function returned an error" },
+	{ HL_E_USAGE, 2, "usage error: options, function name, argument count or types" },
+	{ HL_E_INVALID, 3, "the guest or its configuration is invalid" },
+	{ HL_E_CRASH, 4, "the guest crashed, aborted or broke the protocol" },
+	{ HL_E_NOKVM, 5, "this host cannot run VMs (no usable /dev/kvm)" },
+	{ HL_E_TIMEOUT, 124, "the time limit elapsed" },
+	{ HL_E_INTERNAL, 125, "internal error in hlrun" },
+};
+
+int cli_exit_status(enum hl_err err)
+{
+	for (size_t i = 0; i < sizeof exit_table / sizeof exit_table[0]; i++)
+		if (exit_table[i].err == err)
+			return exit_table[i].status;
+	return 125;
+}
+
+void cli_usage(FILE *f)
+{
+	fputs("usage: hlrun [-t DURATION] [--heap SIZE] [--stack SIZE] [--input-size SIZE]\n"
+	      "             [--output-size SIZE] [--stats] GUEST FUNCTION [ARG...]\n"
+	      "       hlrun --list GUEST\n"
+	      "       hlrun --help | --version\n", f);
+}
+
+void cli_help(FILE *f)
+{
+	cli_usage(f);
+	fputs("\nRun FUNCTION of the guest ELF GUEST in a KVM micro-VM and print its result.\n"
+	      "Each ARG is converted to the type the guest declares for it; an ARG of '-'\n"
+	      "is read from standard input, a bytes ARG of '@FILE' from FILE.\n\n"
+	      "  -t, --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s, 1m)\n"
+	      "      --heap SIZE         guest heap (default 8MiB; SIZE e.g. 65536, 64KiB, 1M)\n"
+	      "      --stack SIZE        guest stack (default 512KiB)\n"
+	      "      --input-size SIZE   buffer for the call's arguments (default 4MiB)\n"
+	      "      --output-size SIZE  buffer for the result (default 4MiB)\n"
+	      "  -l, --list              print the exported functions and their types\n"
+	      "      --stats             print the time of each phase to standard error\n"
+	      "  -h, --help              print this help\n"
+	      "  -V, --version           print the version\n\n"
+	      "Exit status:\n", f);
+	for (size_t i = 0; i < sizeof exit_table / sizeof exit_table[0]; i++)
+		fprintf(f, "  %3d  %s\n", exit_table[i].status, exit_table[i].meaning);
+	fputs("\nSee hlrun(1).\n", f);
+}
+
+static bool is_decimal_start(const char *s)
+{
+	return (s[0] >= '0' && s[0] <= '9') || (s[0] == '.' && s[1] >= '0' && s[1] <= '9');
+}
+
+enum hl_err cli_parse_duration(const char *s, uint64_t *ms, struct hl_diag *d)
+{
+	char *end;
+	double v, scale = 1000;
+
+	/* strtod alone would also take spaces, signs, hex and "inf". */
+	if (!is_decimal_start(s) || strpbrk(s, "xXpP") != NULL)
+		goto bad;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || !isfinite(v))
+		goto bad;
+	if (strcmp(end, "ms") == 0)
+		scale = 1;
+	else if (strcmp(end, "m") == 0)
+		scale = 60000;
+	else if (strcmp(end, "h") == 0)
+		scale = 3600000;
+	else if (strcmp(end, "s") != 0 && *end != '\0')
+		goto bad;
+	v *= scale;
+	if (v > (double)SBX_MAX_TIMEOUT_MS)
+		return hl_fail(d, HL_E_USAGE, "duration '%s' is longer than the maximum (24h)", s);
+	/* Round up to whole milliseconds, but not a product that is a hair above an
+	 * integer only because 2.007 has no exact binary form. */
+	*ms = (uint64_t)ceil(v - 1e-6);
+	if (*ms == 0)
+		return hl_fail(d, HL_E_USAGE, "duration '%s' is zero", s);
+	return HL_OK;
+bad:
+	return hl_fail(d, HL_E_USAGE, "bad duration '%s' (use a number with ms, s, m or h, e.g. "
+		       "500ms or 2s)", s);
+}
+
+enum hl_err cli_parse_size(const char *s, uint64_t *bytes, struct hl_diag *d)
+{
+	static const struct {
+		const char *unit;
+		unsigned shift;
+	} units[] = { { "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
+		      { "G", 30 }, { "GiB", 30 } };
+	uint64_t v = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *p - '0', &v))
+			return hl_fail(d, HL_E_USAGE, "size '%s' is too large", s);
+	if (p == s)
+		goto bad;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(p, units[i].unit) != 0)
+			continue;
+		if (v > (UINT64_MAX >> units[i].shift))
+			return hl_fail(d, HL_E_USAGE, "size '%s' is too large", s);
+		if (v == 0)
+			return hl_fail(d, HL_E_USAGE, "size '%s' is zero", s);
+		*bytes = v << units[i].shift;
+		return HL_OK;
+	}
+bad:
+	return hl_fail(d, HL_E_USAGE, "bad size '%s' (use bytes or a number with K, KiB, M, MiB, "
+		       "G or GiB, e.g. 64KiB)", s);
+}
+
+/* An operand such as "-5", "-.5", "-inf", "-nan" or "-" is not an option. */
+static bool is_option(const char *a)
+{
+	if (a[0] != '-' || a[1] == '\0' || (a[1] >= '0' && a[1] <= '9') || a[1] == '.')
+		return false;
+	return strcasecmp(a, "-inf") != 0 && strcasecmp(a, "-infinity") != 0 &&
+	       strcasecmp(a, "-nan") != 0;
+}
+
+/* Takes an option's value: "--name=value", or the next argument. */
+static enum hl_err value_of(const char *opt, const char *eq, int argc, char **argv, int *i,
+			    const char **val, struct hl_diag *d)
+{
+	if (eq != NULL) {
+		*val = eq + 1;
+		return HL_OK;
+	}
+	if (*i + 1 >= argc)
+		return hl_fail(d, HL_E_USAGE, "option %s needs a value", opt);
+	*val = argv[++*i];
+	return HL_OK;
+}
+
+static enum hl_err option(const char *a, int argc, char **argv, int *i, struct cli_opts *o,
+			  struct hl_diag *d)
+{
+	const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+	size_t len = eq ? (size_t)(eq - a) : strlen(a);
+	const char *val = NULL;
+	enum hl_err err;
+
+#define IS(s) (len == strlen(s) && strncmp(a, s, len) == 0)
+	if (IS("-t") || IS("--timeout")) {
+		err = value_of(a, eq, argc, argv, i, &val, d);
+		return err != HL_OK ? err : cli_parse_duration(val, &o->timeout_ms, d);
+	}
+	if (IS("--heap") || IS("--stack") || IS("--input-size") || IS("--output-size")) {
+		uint64_t *dst = IS("--heap") ? &o->heap : IS("--stack") ? &o->stack :
+				IS("--input-size") ? &o->input_size : &o->output_size;
+
+		err = value_of(a, eq, argc, argv, i, &val, d);
+		return err != HL_OK ? err : cli_parse_size(val, dst, d);
+	}
+	if (eq != NULL)
+		return hl_fail(d, HL_E_USAGE, "option %.*s takes no value", (int)len, a);
+	if (IS("-l") || IS("--list"))
+		o->list = true;
+	else if (IS("--stats"))
+		o->stats = true;
+	else if (IS("-h") || IS("--help"))
+		o->help = true;
+	else if (IS("-V") || IS("--version"))
+		o->version = true;
+	else
+		return hl_fail(d, HL_E_USAGE, "unknown option %s", a);
+#undef IS
+	return HL_OK;
+}
+
+enum hl_err cli_parse(int argc, char **argv, struct cli_opts *o, struct hl_diag *d)
+{
+	bool options_done = false;
+	int nops = 0;
+	enum hl_err err;
+
+	*o = (struct cli_opts){ 0 };
+	/* Operands are compacted to the front of argv, in order. */
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+
+		if (!options_done && strcmp(a, "--") == 0) {
+			options_done = true;
+		} else if (!options_done && is_option(a)) {
+			err = option(a, argc, argv, &i, o, d);
+			if (err != HL_OK)
+				return err;
+		} else {
+			argv[1 + nops++] = a;
+		}
+	}
+	if (o->help || o->version)
+		return HL_OK;
+	if (nops < 1)
+		return hl_fail(d, HL_E_USAGE, "missing GUEST");
+	o->guest = argv[1];
+	if (o->list)
+		return nops == 1 ? HL_OK : hl_fail(d, HL_E_USAGE, "--list takes only GUEST");
+	if (nops < 2)
+		return hl_fail(d, HL_E_USAGE, "missing FUNCTION (hlrun --list %s shows them)",
+			       o->guest);
+	o->function = argv[2];
+	o->args = argv + 3;
+	o->nargs = nops - 2;
+	return HL_OK;
+}

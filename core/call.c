@@ -1,0 +1,177 @@
+/* Calls into the guest: encoding the call, the run loop, reading the result. */
+#include "core/core_internal.h"
+
+#include <string.h>
+
+/* Ends a run with err and marks the sandbox unusable until restored. */
+static enum hl_err poison(struct sbx *s, enum hl_err err)
+{
+	s->poisoned = true;
+	return err;
+}
+
+static enum hl_err on_abort(struct sbx *s, uint32_t code, struct hl_diag *d)
+{
+	struct hl_message m;
+	const uint8_t *out = s->mem + s->layout.output;
+	const char *msg = "(no message)";
+
+	if (hlw_decode(out, s->layout.output_size, &m) == HLW_OK && m.kind == HL_MSG_ABORT)
+		msg = (const char *)m.vals[0].data;
+	switch (code) {
+	case HL_ABORT_OUTPUT_FULL:
+		return hl_fail(d, HL_E_CRASH, "%s: result does not fit the output buffer: %s; "
+			       "raise --output-size", s->phase, msg);
+	case HL_ABORT_PROTOCOL:
+	case HL_ABORT_NO_FUNCTION:
+		return hl_fail(d, HL_E_CRASH, "%s: guest runtime refused the call: %s", s->phase,
+			       msg);
+	case HL_ABORT_HEAP:
+		return hl_fail(d, HL_E_CRASH, "%s: guest heap corrupted: %s", s->phase, msg);
+	default:
+		return hl_fail(d, HL_E_CRASH, "%s: guest aborted with code %d: %s", s->phase,
+			       (int32_t)code, msg);
+	}
+}
+
+static enum hl_err on_port(struct sbx *s, const struct hv_exit *ex, uint32_t *value,
+			   bool *done, struct hl_diag *d)
+{
+	struct hv_regs r;
+	enum hl_err err;
+
+	if (!ex->is_write || ex->size != 4 || ex->count != 1)
+		return hl_fail(d, HL_E_CRASH, "%s: guest %s I/O port 0x%x (%u bytes) at RIP "
+			       "0x%llx: not part of the hlrun ABI (protocol violation)", s->phase,
+			       ex->is_write ? "wrote to" : "read from", ex->port, ex->size,
+			       (unsigned long long)ex->rip);
+	switch (ex->port) {
+	case HL_PORT_DONE:
+		*value = ex->value;
+		*done = true;
+		return HL_OK;
+	case HL_PORT_HOSTCALL:
+		return sbx_host_call(s, d);
+	case HL_PORT_ABORT:
+		return on_abort(s, ex->value, d);
+	case HL_PORT_EXCEPTION:
+		err = hv_get_regs(s->vm, &r, d);
+		return err != HL_OK ? err : sbx_exception(s, &r, d);
+	default:
+		return hl_fail(d, HL_E_CRASH, "%s: guest wrote to I/O port 0x%x at RIP 0x%llx: "
+			       "not part of the hlrun ABI (protocol violation)", s->phase,
+			       ex->port, (unsigned long long)ex->rip);
+	}
+}
+
+/* Every exit other than port I/O and the timer ends the run as a crash. */
+static enum hl_err on_other_exit(struct sbx *s, const struct hv_exit *ex, struct hl_diag *d)
+{
+	unsigned long long rip = ex->rip;
+
+	switch (ex->kind) {
+	case HV_EXIT_HLT:
+		return hl_fail(d, HL_E_CRASH, "%s: guest halted (hlt) at RIP 0x%llx outside the "
+			       "protocol", s->phase, rip);
+	case HV_EXIT_SHUTDOWN:
+		return hl_fail(d, HL_E_CRASH, "%s: guest triple-faulted (CPU shutdown): an "
+			       "exception it could not handle, near RIP 0x%llx", s->phase, rip);
+	case HV_EXIT_MMIO:
+		return hl_fail(d, HL_E_CRASH, "%s: guest %s physical address 0x%llx outside its "
+			       "memory (%llu bytes) at RIP 0x%llx", s->phase,
+			       ex->is_write ? "wrote to" : "read from",
+			       (unsigned long long)ex->addr,
+			       (unsigned long long)s->layout.mem_size, rip);
+	case HV_EXIT_FAIL_ENTRY:
+		return hl_fail(d, HL_E_CRASH, "%s: the CPU refused to enter the guest (hardware "
+			       "reason 0x%llx)", s->phase, (unsigned long long)ex->reason);
+	case HV_EXIT_INTERNAL:
+		return hl_fail(d, HL_E_CRASH, "%s: KVM could not handle the guest at RIP 0x%llx "
+			       "(internal error, suberror %llu)", s->phase, rip,
+			       (unsigned long long)ex->reason);
+	default:
+		return hl_fail(d, HL_E_CRASH, "%s: unexpected VM exit '%s' (%llu) at RIP 0x%llx",
+			       s->phase, ex->name, (unsigned long long)ex->reason, rip);
+	}
+}
+
+enum hl_err sbx_run(struct sbx *s, uint32_t *value, struct hl_diag *d)
+{
+	struct hv_exit ex;
+	bool done = false;
+	enum hl_err err = sbx_timer_arm(&s->timer, s->cfg.timeout_ms, d);
+
+	while (err == HL_OK && !done) {
+		err = hv_run(s->vm, &ex, d);
+		if (err != HL_OK)
+			break;
+		if (ex.kind == HV_EXIT_IO) {
+			err = on_port(s, &ex, value, &done, d);
+		} else if (ex.kind == HV_EXIT_INTERRUPTED) {
+			if (sbx_timer_expired(&s->timer))
+				err = hl_fail(d, HL_E_TIMEOUT, "%s: timed out after %llu ms",
+					      s->phase, (unsigned long long)s->cfg.timeout_ms);
+		} else {
+			err = on_other_exit(s, &ex, d);
+		}
+	}
+	if (sbx_timer_arm(&s->timer, 0, err == HL_OK ? d : NULL) != HL_OK && err == HL_OK)
+		err = HL_E_INTERNAL;
+	return err == HL_OK ? HL_OK : poison(s, err);
+}
+
+static enum hl_err read_result(struct sbx *s, const struct hl_export *e,
+			       struct hl_value *result, struct hl_diag *d)
+{
+	static const struct hl_message empty;
+	struct hl_message m = empty;
+	enum hlw_status st = hlw_decode(s->mem + s->layout.output, s->layout.output_size, &m);
+
+	if (st != HLW_OK)
+		return poison(s, hl_fail(d, HL_E_CRASH, "%s: malformed result message: %s "
+					 "(protocol violation)", e->name, hlw_strerror(st)));
+	if (m.kind == HL_MSG_ERROR)
+		return hl_fail(d, HL_E_GUEST, "%s failed (guest error %d): %s", e->name,
+			       m.vals[0].u.i32, (const char *)m.vals[1].data);
+	if (m.kind != HL_MSG_RESULT || m.nvals != (e->ret != HL_T_VOID) ||
+	    (m.nvals == 1 && m.vals[0].type != e->ret))
+		return poison(s, hl_fail(d, HL_E_CRASH, "%s: result is not the declared %s "
+					 "(protocol violation)", e->name,
+					 hlw_type_name(e->ret)));
+	*result = m.nvals ? m.vals[0] : (struct hl_value){ .type = HL_T_VOID };
+	return HL_OK;
+}
+
+enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_value *args,
+		     uint16_t nargs, struct hl_value *result, struct hl_diag *d)
+{
+	struct hl_message m = { .kind = HL_MSG_CALL, .name = e->name, .nvals = nargs };
+	struct hv_regs r;
+	uint64_t size;
+	uint32_t value;
+	enum hlw_status st;
+	enum hl_err err;
+
+	if (s->poisoned)
+		return hl_fail(d, HL_E_INTERNAL, "sandbox is poisoned by an earlier failure");
+	if (nargs > HL_MAX_VALS)
+		return hl_fail(d, HL_E_USAGE, "%s: too many arguments (%u)", e->name, nargs);
+	m.name_len = (uint16_t)strnlen(e->name, HL_NAME_MAX);
+	memcpy(m.vals, args, nargs * sizeof *args);
+	st = hlw_encode(s->mem + s->layout.input, s->layout.input_size, &m, &size);
+	if (st == HLW_E_NOSPACE)
+		return hl_fail(d, HL_E_USAGE, "%s: arguments take %llu bytes, more than the "
+			       "input buffer (%llu bytes); raise --input-size", e->name,
+			       (unsigned long long)hlw_size(&m),
+			       (unsigned long long)s->layout.input_size);
+	if (st != HLW_OK)
+		return hl_fail(d, HL_E_USAGE, "%s: arguments cannot be encoded: %s", e->name,
+			       hlw_strerror(st));
+	s->phase = e->name;
+	r = (struct hv_regs){ .rip = s->dispatch, .rdi = HL_PEB_ADDR, .rflags = 2,
+			      .rsp = s->layout.stack + s->layout.stack_size };
+	err = hv_set_regs(s->vm, &r, d);
+	if (err == HL_OK)
+		err = sbx_run(s, &value, d);
+	return err != HL_OK ? err : read_result(s, e, result, d);
+}

@@ -1,0 +1,74 @@
+/* The sandbox: a guest loaded into a KVM micro-VM, initialised once, then called by
+ * function name with typed values; host functions served; faults, aborts, protocol
+ * violations and timeouts turned into errors.  core owns the guest memory layout. */
+#ifndef CORE_CORE_H
+#define CORE_CORE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/diag.h"
+#include "guests/include/hlwire.h"
+#include "loader/loader.h"
+
+/* Defaults and bounds of the sizes, documented in hlrun(1). */
+#define SBX_DEFAULT_HEAP (8ull << 20)
+#define SBX_DEFAULT_STACK (512ull << 10)
+#define SBX_DEFAULT_INPUT (4ull << 20)
+#define SBX_DEFAULT_OUTPUT (4ull << 20)
+#define SBX_MIN_SIZE (4ull << 10)
+#define SBX_MAX_SIZE (4ull << 30)
+#define SBX_MAX_TIMEOUT_MS (24ull * 3600 * 1000)
+
+struct sbx_config {
+	uint64_t heap_size;   /* bytes; each within [SBX_MIN_SIZE, SBX_MAX_SIZE] */
+	uint64_t stack_size;
+	uint64_t input_size;
+	uint64_t output_size;
+	uint64_t timeout_ms;  /* per call and for init; 0 means none */
+	const char *kvm_path; /* NULL: /dev/kvm */
+	FILE *print_to;       /* where HostPrint writes (the caller's stream) */
+};
+
+/* Fills cfg with the defaults above (no timeout, /dev/kvm, HostPrint to stdout). */
+void sbx_config_default(struct sbx_config *cfg);
+
+/* Time spent in each phase of sbx_create(), in nanoseconds. */
+struct sbx_stats {
+	uint64_t open_ns;   /* opening /dev/kvm and checking it */
+	uint64_t create_ns; /* VM, vCPU, guest memory, page tables, long mode */
+	uint64_t load_ns;   /* copying the guest's segments */
+	uint64_t init_ns;   /* running the guest's init */
+};
+
+struct sbx;
+
+/* Creates a sandbox for guest g (which must outlive it): checks cfg, opens KVM, lays out
+ * and maps guest memory, loads g, enters long mode and runs the guest's init.  stats may
+ * be NULL.  Errors: HL_E_USAGE (cfg out of bounds), HL_E_NOKVM, HL_E_CRASH (init crashed
+ * or broke the protocol), HL_E_TIMEOUT, HL_E_INTERNAL. */
+enum hl_err sbx_create(const struct ldr_guest *g, const struct sbx_config *cfg,
+		       struct sbx **out, struct sbx_stats *stats, struct hl_diag *d);
+
+/* Releases the VM, its memory and the timer; restores the signal state.  Accepts NULL. */
+void sbx_destroy(struct sbx *s);
+
+/* Bytes the call message for fn with these arguments occupies in the input buffer, or
+ * UINT64_MAX when it cannot be encoded.  Lets callers reject oversized arguments before
+ * any VM exists. */
+uint64_t sbx_call_size(const char *fn, const struct hl_value *args, uint16_t nargs);
+
+/* Calls guest function fn, whose export e the caller looked up (ldr_find) and whose
+ * arguments match e's parameter types.  On success *result holds the typed result
+ * (HL_T_VOID for void); its string or bytes point into guest memory and stay valid until
+ * the next call or sbx_destroy().  Errors: HL_E_GUEST (the function returned an error:
+ * the message carries its code and text), HL_E_USAGE (arguments do not fit the input
+ * buffer), HL_E_CRASH, HL_E_TIMEOUT, HL_E_INTERNAL.  After HL_E_CRASH or HL_E_TIMEOUT
+ * the sandbox is poisoned: further calls fail with HL_E_INTERNAL. */
+enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_value *args,
+		     uint16_t nargs, struct hl_value *result, struct hl_diag *d);
+
+/* CLOCK_MONOTONIC in nanoseconds, the clock of every timing hlrun reports. */
+uint64_t sbx_now_ns(void);
+
+#endif

@@ -1,0 +1,92 @@
+/* The sandbox's guest memory layout: host structures, image, buffers, stacks, heap. */
+#include "core/core_internal.h"
+
+#include "guests/include/hlrun_abi.h"
+
+#define PAGE 4096ull
+#define HUGE (2ull << 20)
+
+static uint64_t page_up(uint64_t x)
+{
+	return (x + PAGE - 1) & ~(PAGE - 1);
+}
+
+static void add_region(struct sbx_layout *l, uint64_t addr, uint64_t size, unsigned flags)
+{
+	l->regions[l->nregions++] = (struct hv_region){ addr, size, flags };
+}
+
+/* Places size bytes at *next (page-aligned), followed by one unmapped guard page. */
+static uint64_t place(uint64_t *next, uint64_t size)
+{
+	uint64_t at = *next;
+
+	*next = at + page_up(size) + PAGE;
+	return at;
+}
+
+static enum hl_err add_segments(const struct ldr_guest *g, struct sbx_layout *l,
+				struct hl_diag *d)
+{
+	size_t n = ldr_nsegments(g);
+
+	if (n + 8 > SBX_MAX_REGIONS)
+		return hl_fail(d, HL_E_INVALID, "guest has %zu segments, at most %d supported", n,
+			       SBX_MAX_REGIONS - 8);
+	for (size_t i = 0; i < n; i++) {
+		const struct ldr_segment *s = ldr_segment(g, i);
+		uint64_t start = s->vaddr & ~(PAGE - 1);
+		unsigned flags = 0;
+
+		if (s->flags & LDR_W)
+			flags |= HV_MAP_WRITE;
+		if (s->flags & LDR_X)
+			flags |= HV_MAP_EXEC;
+		add_region(l, start, page_up(s->vaddr + s->memsz) - start, flags);
+	}
+	return HL_OK;
+}
+
+enum hl_err sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
+		       struct sbx_layout *l, struct hl_diag *d)
+{
+	uint64_t next;
+	enum hl_err err;
+
+	*l = (struct sbx_layout){ 0 };
+	/* The loader keeps the image inside [HL_IMAGE_BASE, HL_IMAGE_BASE + HL_IMAGE_MAX)
+	 * and the config's sizes are bounded, so nothing below can overflow. */
+	add_region(l, HL_PEB_ADDR, PAGE, 0);
+	add_region(l, HL_HOST_AREA, PAGE, 0); /* GDT and TSS, read by the CPU */
+	err = add_segments(g, l, d);
+	if (err != HL_OK)
+		return err;
+	next = page_up(ldr_image_end(g)) + PAGE;
+	l->input_size = page_up(cfg->input_size);
+	l->input = place(&next, l->input_size);
+	l->output_size = page_up(cfg->output_size);
+	l->output = place(&next, l->output_size);
+	l->xstack_size = SBX_XSTACK_SIZE;
+	l->xstack = place(&next, l->xstack_size);
+	/* place() left a guard after the exception stack: it is the stack's guard. */
+	l->stack_guard = next - PAGE;
+	l->stack_size = page_up(cfg->stack_size);
+	l->stack = place(&next, l->stack_size);
+	/* 2 MiB alignment lets the heap use large pages: fewer tables to build. */
+	l->heap = (next + HUGE - 1) & ~(HUGE - 1);
+	l->heap_size = page_up(cfg->heap_size);
+	l->mem_size = l->heap + l->heap_size;
+	add_region(l, l->input, l->input_size, HV_MAP_WRITE);
+	add_region(l, l->output, l->output_size, HV_MAP_WRITE);
+	add_region(l, l->xstack, l->xstack_size, HV_MAP_WRITE);
+	add_region(l, l->stack, l->stack_size, HV_MAP_WRITE);
+	add_region(l, l->heap, l->heap_size, HV_MAP_WRITE);
+	l->pt_addr = HL_HOST_AREA + PAGE;
+	l->pt_size = hv_page_tables_size(l->regions, l->nregions);
+	if (l->pt_size == 0 || l->pt_size > HL_HOST_AREA_END - l->pt_addr)
+		return hl_fail(d, HL_E_INVALID, "guest memory layout needs %llu bytes of page "
+			       "tables, more than the %llu available",
+			       (unsigned long long)l->pt_size,
+			       (unsigned long long)(HL_HOST_AREA_END - l->pt_addr));
+	return HL_OK;
+}

@@ -1,0 +1,208 @@
+/* The sandbox's life: create (KVM, memory, load, long mode, init), call, destroy. */
+#include "core/core_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+void sbx_config_default(struct sbx_config *cfg)
+{
+	*cfg = (struct sbx_config){
+		.heap_size = SBX_DEFAULT_HEAP,
+		.stack_size = SBX_DEFAULT_STACK,
+		.input_size = SBX_DEFAULT_INPUT,
+		.output_size = SBX_DEFAULT_OUTPUT,
+		.print_to = stdout,
+	};
+}
+
+static enum hl_err check_size(const char *what, uint64_t v, struct hl_diag *d)
+{
+	if (v < SBX_MIN_SIZE || v > SBX_MAX_SIZE)
+		return hl_fail(d, HL_E_USAGE, "%s of %llu bytes is out of range (%llu to %llu)",
+			       what, (unsigned long long)v, SBX_MIN_SIZE, SBX_MAX_SIZE);
+	return HL_OK;
+}
+
+static enum hl_err check_config(const struct sbx_config *c, struct hl_diag *d)
+{
+	enum hl_err err = check_size("heap", c->heap_size, d);
+
+	if (err == HL_OK)
+		err = check_size("stack", c->stack_size, d);
+	if (err == HL_OK)
+		err = check_size("input buffer", c->input_size, d);
+	if (err == HL_OK)
+		err = check_size("output buffer", c->output_size, d);
+	if (err == HL_OK && c->timeout_ms > SBX_MAX_TIMEOUT_MS)
+		err = hl_fail(d, HL_E_USAGE, "timeout of %llu ms is longer than the maximum "
+			      "(%llu ms)", (unsigned long long)c->timeout_ms, SBX_MAX_TIMEOUT_MS);
+	return err;
+}
+
+static void write_peb(struct sbx *s)
+{
+	const struct sbx_layout *l = &s->layout;
+	struct hl_peb peb = {
+		.magic = HL_PEB_MAGIC,
+		.abi_version = HL_ABI_VERSION,
+		.input_addr = l->input,
+		.input_size = l->input_size,
+		.output_addr = l->output,
+		.output_size = l->output_size,
+		.heap_addr = l->heap,
+		.heap_size = l->heap_size,
+		.stack_top = l->stack + l->stack_size,
+		.stack_size = l->stack_size,
+		.memory_size = l->mem_size,
+	};
+
+	memcpy(s->mem + HL_PEB_ADDR, &peb, sizeof peb);
+}
+
+/* Points the vCPU at entry with a fresh stack and RDI = the PEB, interrupts off. */
+static enum hl_err enter_at(struct sbx *s, uint64_t entry, struct hl_diag *d)
+{
+	struct hv_regs r = {
+		.rip = entry,
+		.rsp = s->layout.stack + s->layout.stack_size,
+		.rdi = HL_PEB_ADDR,
+		.rflags = 2,
+	};
+
+	return hv_set_regs(s->vm, &r, d);
+}
+
+static int in_code(const struct ldr_guest *g, uint64_t addr)
+{
+	for (size_t i = 0; i < ldr_nsegments(g); i++) {
+		const struct ldr_segment *seg = ldr_segment(g, i);
+
+		if ((seg->flags & LDR_X) && addr >= seg->vaddr && addr - seg->vaddr < seg->filesz)
+			return 1;
+	}
+	return 0;
+}
+
+static enum hl_err map_memory(struct sbx *s, struct hl_diag *d)
+{
+	struct hv_boot boot;
+	enum hl_err err = sbx_layout(s->guest, &s->cfg, &s->layout, d);
+
+	if (err != HL_OK)
+		return err;
+	/* Pages cost only when touched: a large heap is free until the guest uses it. */
+	s->mem = mmap(NULL, s->layout.mem_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s->mem == MAP_FAILED) {
+		s->mem = NULL;
+		return hl_fail(d, HL_E_INTERNAL, "cannot map %llu bytes of guest memory: %s",
+			       (unsigned long long)s->layout.mem_size, strerror(errno));
+	}
+	err = hv_set_memory(s->vm, s->mem, s->layout.mem_size, d);
+	if (err != HL_OK)
+		return err;
+	boot = (struct hv_boot){
+		.sys_addr = HL_HOST_AREA,
+		.pt_addr = s->layout.pt_addr,
+		.pt_size = s->layout.pt_size,
+		.ist_top = s->layout.xstack + s->layout.xstack_size,
+		.regions = s->layout.regions,
+		.nregions = s->layout.nregions,
+	};
+	return hv_setup_long_mode(s->vm, &boot, d);
+}
+
+static enum hl_err run_init(struct sbx *s, struct hl_diag *d)
+{
+	uint32_t dispatch;
+	enum hl_err err;
+
+	s->phase = "init";
+	err = enter_at(s, ldr_entry(s->guest), d);
+	if (err == HL_OK)
+		err = sbx_run(s, &dispatch, d);
+	if (err != HL_OK)
+		return err;
+	if (!in_code(s->guest, dispatch)) {
+		s->poisoned = true;
+		return hl_fail(d, HL_E_CRASH, "guest init reported dispatch address 0x%x, which "
+			       "is not in its code (protocol violation)", dispatch);
+	}
+	s->dispatch = dispatch;
+	return HL_OK;
+}
+
+static enum hl_err create(struct sbx *s, struct sbx_stats *st, struct hl_diag *d)
+{
+	uint64_t t0 = sbx_now_ns(), t1, t2, t3;
+	enum hl_err err = hv_open(s->cfg.kvm_path, &s->vm, d);
+
+	t1 = sbx_now_ns();
+	if (err == HL_OK)
+		err = hv_create_vm(s->vm, d);
+	if (err == HL_OK)
+		err = map_memory(s, d);
+	if (err == HL_OK)
+		err = sbx_timer_init(&s->timer, s->vm, d);
+	t2 = sbx_now_ns();
+	if (err == HL_OK)
+		err = ldr_load(s->guest, s->mem, s->layout.mem_size, d);
+	if (err == HL_OK)
+		write_peb(s);
+	t3 = sbx_now_ns();
+	if (err == HL_OK)
+		err = run_init(s, d);
+	if (st != NULL)
+		*st = (struct sbx_stats){ t1 - t0, t2 - t1, t3 - t2, sbx_now_ns() - t3 };
+	return err;
+}
+
+enum hl_err sbx_create(const struct ldr_guest *g, const struct sbx_config *cfg,
+		       struct sbx **out, struct sbx_stats *stats, struct hl_diag *d)
+{
+	struct sbx *s;
+	enum hl_err err;
+
+	*out = NULL;
+	err = check_config(cfg, d);
+	if (err != HL_OK)
+		return err;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "out of memory");
+	s->guest = g;
+	s->cfg = *cfg;
+	err = create(s, stats, d);
+	if (err != HL_OK) {
+		sbx_destroy(s);
+		return err;
+	}
+	*out = s;
+	return HL_OK;
+}
+
+void sbx_destroy(struct sbx *s)
+{
+	if (s == NULL)
+		return;
+	sbx_timer_fini(&s->timer);
+	hv_destroy(s->vm);
+	if (s->mem != NULL)
+		munmap(s->mem, s->layout.mem_size);
+	free(s);
+}
+
+uint64_t sbx_call_size(const char *fn, const struct hl_value *args, uint16_t nargs)
+{
+	struct hl_message m = { .kind = HL_MSG_CALL, .name = fn };
+	size_t len = strlen(fn);
+
+	if (nargs > HL_MAX_VALS || len == 0 || len >= HL_NAME_MAX)
+		return UINT64_MAX;
+	m.name_len = (uint16_t)len;
+	m.nvals = nargs;
+	memcpy(m.vals, args, nargs * sizeof *args);
+	return hlw_size(&m);
+}

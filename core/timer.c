@@ -1,0 +1,94 @@
+/* The sandbox's deadline: a per-thread POSIX timer whose signal kicks the vCPU out. */
+#include "core/core_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KICK_SIGNAL SIGALRM
+
+/* glibc before 2.35 names the thread-id member of struct sigevent only internally. */
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+/* The signal only has to interrupt KVM_RUN; the handler has nothing to do. */
+static void on_kick(int signo)
+{
+	(void)signo;
+}
+
+uint64_t sbx_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+enum hl_err sbx_timer_init(struct sbx_timer *t, struct hv_vm *vm, struct hl_diag *d)
+{
+	struct sigaction sa = { .sa_handler = on_kick };
+	struct sigevent ev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = KICK_SIGNAL };
+	sigset_t set, old;
+
+	*t = (struct sbx_timer){ 0 };
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	sigaddset(&set, KICK_SIGNAL);
+	/* Blocked outside KVM_RUN, so a tick that arrives between two runs stays pending
+	 * and stops the next run at once. */
+	if (pthread_sigmask(SIG_BLOCK, &set, &old) != 0)
+		return hl_fail(d, HL_E_INTERNAL, "cannot block SIGALRM");
+	t->blocked = !sigismember(&old, KICK_SIGNAL);
+	if (sigaction(KICK_SIGNAL, &sa, &t->old_action) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "sigaction: %s", strerror(errno));
+	ev.sigev_notify_thread_id = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &ev, &t->id) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "timer_create: %s", strerror(errno));
+	t->created = true;
+	return hv_set_kick_signal(vm, KICK_SIGNAL, d);
+}
+
+void sbx_timer_fini(struct sbx_timer *t)
+{
+	sigset_t set;
+	struct timespec zero = { 0, 0 };
+
+	if (t->created) {
+		timer_delete(t->id);
+		t->created = false;
+		/* Drop a tick that fired after the last run. */
+		sigemptyset(&set);
+		sigaddset(&set, KICK_SIGNAL);
+		while (sigtimedwait(&set, NULL, &zero) == KICK_SIGNAL)
+			;
+		sigaction(KICK_SIGNAL, &t->old_action, NULL);
+	}
+	if (t->blocked) {
+		sigemptyset(&set);
+		sigaddset(&set, KICK_SIGNAL);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		t->blocked = false;
+	}
+}
+
+enum hl_err sbx_timer_arm(struct sbx_timer *t, uint64_t ms, struct hl_diag *d)
+{
+	struct itimerspec its = { 0 };
+
+	t->deadline_ns = 0;
+	if (ms != 0) {
+		its.it_value.tv_sec = (time_t)(ms / 1000);
+		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000;
+		t->deadline_ns = sbx_now_ns() + ms * 1000000;
+	}
+	if (timer_settime(t->id, 0, &its, NULL) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "timer_settime: %s", strerror(errno));
+	return HL_OK;
+}
+
+bool sbx_timer_expired(const struct sbx_timer *t)
+{
+	return t->deadline_ns != 0 && sbx_now_ns() >= t->deadline_ns;
+}

@@ -1,0 +1,86 @@
+/* The hlrun guest SDK: export typed functions, return values or errors, call the host,
+ * abort.  Build line and ABI: hlrun-guest(7).  Include this one header. */
+#ifndef HLGUEST_H
+#define HLGUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hlguest_libc.h"
+#include "hlrun_abi.h"
+#include "hlwire.h"
+
+/* A guest function: args holds the declared parameters (already checked against the
+ * declared types), ret arrives with ret->type set to the declared return type.  Return 0
+ * after filling ret (nothing for void), or the value of hl_error(). */
+typedef int (*hl_handler)(const struct hl_value *args, struct hl_value *ret);
+
+#define HL__NARGS(...) (sizeof((const uint8_t[]){ 0, ##__VA_ARGS__ }) - 1)
+
+/* Exports HANDLER under NAME (an identifier, at most 55 characters) with return type RET
+ * and the parameter types that follow (HL_T_I32, HL_T_STRING, ...; at most 12), in the
+ * ELF section hlrun reads without booting the guest. */
+#define HL_EXPORT(NAME, HANDLER, RET, ...)                                              \
+	__attribute__((section(".hlrun.exports"), used, aligned(8)))                   \
+	static const struct hl_export hl__export_##NAME = {                            \
+		.name = #NAME,                                                         \
+		.ret = (RET),                                                          \
+		.nparams = HL__NARGS(__VA_ARGS__),                                     \
+		.params = { __VA_ARGS__ },                                             \
+		.fn = (uint64_t)(uintptr_t)(HANDLER),                                  \
+	}
+
+/* Argument accessors. */
+static inline const char *hl_arg_string(const struct hl_value *args, unsigned i)
+{
+	return (const char *)args[i].data;
+}
+
+/* Sets a string or bytes result.  The data must stay valid until the handler returns
+ * (an argument, static data or heap memory); it is copied into the output buffer. */
+static inline int hl_ret_string(struct hl_value *ret, const char *s)
+{
+	ret->data = (const uint8_t *)s;
+	ret->len = (uint32_t)strlen(s);
+	return 0;
+}
+
+static inline int hl_ret_bytes(struct hl_value *ret, const void *p, uint32_t len)
+{
+	ret->data = p;
+	ret->len = len;
+	return 0;
+}
+
+/* Records an error value (code and printf-style message, truncated to 1 KiB) as the
+ * function's outcome and returns the non-zero value a handler returns with it. */
+int hl_error(int32_t code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Ends the call at once: the host reports an abort with this code and message (exit 4).
+ * Codes from 0x7f000000 up are reserved for the runtime. */
+__attribute__((noreturn)) void hl_abort(int32_t code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Calls host function name with args.  On success stores its result in *ret (strings
+ * and bytes copied to the heap: free(ret->data) when done) and returns 0.  On failure
+ * (denied, unknown, wrong types, failed, out of memory) returns non-zero; hl_last_error()
+ * then describes it, and a handler may propagate it with hl_propagate(). */
+int hl_call_host(const char *name, const struct hl_value *args, uint16_t nargs,
+		 struct hl_value *ret);
+
+/* The code and message of the last failed host call. */
+int32_t hl_last_error(const char **message);
+
+/* Makes the last failed host call this function's error value: return hl_propagate(); */
+int hl_propagate(void);
+
+/* HostPrint(string) -> i32: writes s to hlrun's standard output; returns the number of
+ * bytes written, or -1 when the host refused (see hl_last_error()). */
+int32_t hl_host_print(const char *s);
+
+/* Optional: defined by a guest that needs set-up before its first call.  Runs once,
+ * during init, after the heap is ready. */
+void hl_guest_init(void) __attribute__((weak));
+
+#endif

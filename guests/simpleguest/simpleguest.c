@@ -1,0 +1,163 @@
+/* simpleguest: the sample guest, one function per feature (hlrun-guest(7) shows how). */
+#include "hlguest.h"
+
+static int32_t counter;
+
+static int echo(const struct hl_value *a, struct hl_value *r)
+{
+	return hl_ret_bytes(r, a[0].data, a[0].len);
+}
+HL_EXPORT(Echo, echo, HL_T_STRING, HL_T_STRING);
+HL_EXPORT(EchoBytes, echo, HL_T_BYTES, HL_T_BYTES);
+
+/* The scalar echoes copy the whole value; the runtime sets the declared type. */
+static int echo_scalar(const struct hl_value *a, struct hl_value *r)
+{
+	r->u = a[0].u;
+	return 0;
+}
+HL_EXPORT(EchoI32, echo_scalar, HL_T_I32, HL_T_I32);
+HL_EXPORT(EchoU32, echo_scalar, HL_T_U32, HL_T_U32);
+HL_EXPORT(EchoI64, echo_scalar, HL_T_I64, HL_T_I64);
+HL_EXPORT(EchoU64, echo_scalar, HL_T_U64, HL_T_U64);
+HL_EXPORT(EchoF32, echo_scalar, HL_T_F32, HL_T_F32);
+HL_EXPORT(EchoF64, echo_scalar, HL_T_F64, HL_T_F64);
+HL_EXPORT(EchoBool, echo_scalar, HL_T_BOOL, HL_T_BOOL);
+
+static int add(const struct hl_value *a, struct hl_value *r)
+{
+	/* Wraps like the two's-complement machine it runs on, without C's overflow UB. */
+	r->u.i32 = (int32_t)((uint32_t)a[0].u.i32 + (uint32_t)a[1].u.i32);
+	return 0;
+}
+HL_EXPORT(Add, add, HL_T_I32, HL_T_I32, HL_T_I32);
+
+static int print_output(const struct hl_value *a, struct hl_value *r)
+{
+	int32_t n = hl_host_print(hl_arg_string(a, 0));
+
+	if (n < 0)
+		return hl_propagate();
+	r->u.i32 = n;
+	return 0;
+}
+HL_EXPORT(PrintOutput, print_output, HL_T_I32, HL_T_STRING);
+
+static int fail(const struct hl_value *a, struct hl_value *r)
+{
+	(void)r;
+	return hl_error(1, "%s", hl_arg_string(a, 0));
+}
+HL_EXPORT(Fail, fail, HL_T_VOID, HL_T_STRING);
+
+static int do_abort(const struct hl_value *a, struct hl_value *r)
+{
+	(void)r;
+	hl_abort(a[0].u.i32, "%s", hl_arg_string(a, 1));
+}
+HL_EXPORT(Abort, do_abort, HL_T_VOID, HL_T_I32, HL_T_STRING);
+
+static int trigger_exception(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	(void)r;
+	__asm__ volatile("ud2");
+	return 0;
+}
+HL_EXPORT(TriggerException, trigger_exception, HL_T_VOID);
+
+static int null_deref(const struct hl_value *a, struct hl_value *r)
+{
+	volatile int32_t *p = NULL;
+
+	(void)a;
+	/* Hide the constant so the compiler emits the load instead of a trap. */
+	__asm__("" : "+r"(p));
+	r->u.i32 = *p;
+	return 0;
+}
+HL_EXPORT(NullDeref, null_deref, HL_T_I32);
+
+/* Each level keeps a 4 KiB frame alive so depth maps to stack use. */
+static int32_t recurse(int32_t depth)
+{
+	volatile uint8_t frame[4096];
+
+	frame[0] = (uint8_t)depth;
+	frame[sizeof frame - 1] = (uint8_t)depth;
+	if (depth <= 1)
+		return frame[0];
+	return recurse(depth - 1) + frame[sizeof frame - 1] - (uint8_t)depth + 1;
+}
+
+static int stack_overflow(const struct hl_value *a, struct hl_value *r)
+{
+	r->u.i32 = recurse(a[0].u.i32);
+	return 0;
+}
+HL_EXPORT(StackOverflow, stack_overflow, HL_T_I32, HL_T_I32);
+
+static int do_malloc(const struct hl_value *a, struct hl_value *r)
+{
+	int32_t n = a[0].u.i32;
+	uint8_t *p;
+
+	if (n < 0)
+		return hl_error(2, "cannot allocate a negative size (%d)", n);
+	p = malloc((size_t)n);
+	if (p == NULL)
+		return hl_error(3, "heap exhausted: cannot allocate %d bytes", n);
+	for (int32_t i = 0; i < n; i += 4096)
+		p[i] = 1;
+	free(p);
+	r->u.i32 = n;
+	return 0;
+}
+HL_EXPORT(Malloc, do_malloc, HL_T_I32, HL_T_I32);
+
+static int spin(const struct hl_value *a, struct hl_value *r)
+{
+	volatile int forever = 1;
+
+	(void)a;
+	(void)r;
+	while (forever)
+		__asm__ volatile("pause");
+	return 0;
+}
+HL_EXPORT(Spin, spin, HL_T_VOID);
+
+static int large_output(const struct hl_value *a, struct hl_value *r)
+{
+	/* The result is copied to the output buffer after the handler returns, so the
+	 * block lives until the next call frees it. */
+	static uint8_t *last;
+	int32_t n = a[0].u.i32;
+
+	if (n < 0)
+		return hl_error(2, "negative size %d", n);
+	free(last);
+	last = malloc((size_t)n + 1);
+	if (last == NULL)
+		return hl_error(3, "heap exhausted: cannot allocate %d bytes", n);
+	for (int32_t i = 0; i < n; i++)
+		last[i] = (uint8_t)('a' + i % 26);
+	return hl_ret_bytes(r, last, (uint32_t)n);
+}
+HL_EXPORT(LargeOutput, large_output, HL_T_BYTES, HL_T_I32);
+
+static int get_static(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	r->u.i32 = counter;
+	return 0;
+}
+HL_EXPORT(GetStatic, get_static, HL_T_I32);
+
+static int add_to_static(const struct hl_value *a, struct hl_value *r)
+{
+	counter += a[0].u.i32;
+	r->u.i32 = counter;
+	return 0;
+}
+HL_EXPORT(AddToStatic, add_to_static, HL_T_I32, HL_T_I32);

@@ -1,0 +1,311 @@
+/* KVM suite: hlrun as a user runs it, one test per simpleguest function, type and exit
+ * status (stdout, stderr and exit status checked). */
+#include "tests/kvm/harness.h"
+
+#include <sys/stat.h>
+
+#define OK(name, expected, ...)                                                   \
+	Test(cli, name)                                                           \
+	{                                                                         \
+		struct outcome o = hlrun(GUEST, __VA_ARGS__, NULL);               \
+		expect_ok(o, expected);                                           \
+		outcome_free(&o);                                                 \
+	}
+
+OK(echo_string, "hello\n", "Echo", "hello")
+OK(echo_string_with_spaces, "hello from a micro-VM\n", "Echo", "hello from a micro-VM")
+OK(echo_empty_string, "\n", "Echo", "")
+OK(echo_bytes_verbatim, "raw", "EchoBytes", "raw")
+OK(echo_i32_min, "-2147483648\n", "EchoI32", "-2147483648")
+OK(echo_i32_hex, "2147483647\n", "EchoI32", "0x7fffffff")
+OK(echo_u32_max, "4294967295\n", "EchoU32", "4294967295")
+OK(echo_i64_min, "-9223372036854775808\n", "EchoI64", "-9223372036854775808")
+OK(echo_u64_max, "18446744073709551615\n", "EchoU64", "0xFFFFFFFFFFFFFFFF")
+OK(echo_f32_shortest, "0.1\n", "EchoF32", "0.1")
+OK(echo_f32_max, "3.4028235e+38\n", "EchoF32", "3.4028235e38")
+OK(echo_f64_shortest, "0.1\n", "EchoF64", "0.1")
+OK(echo_f64_third, "0.3333333333333333\n", "EchoF64", "0.3333333333333333")
+OK(echo_f64_negative_zero, "-0\n", "EchoF64", "-0")
+OK(echo_f64_inf, "-inf\n", "EchoF64", "-inf")
+OK(echo_f64_nan, "nan\n", "EchoF64", "nan")
+OK(echo_bool_true, "true\n", "EchoBool", "true")
+OK(echo_bool_false, "false\n", "EchoBool", "false")
+OK(add, "5\n", "Add", "2", "3")
+OK(add_negative_operands, "-21\n", "Add", "-5", "-0x10")
+OK(add_wraps, "-2147483648\n", "Add", "2147483647", "1")
+OK(print_output, "printed7\n", "PrintOutput", "printed")
+OK(stack_within_limit, "10\n", "StackOverflow", "10")
+OK(malloc_within_heap, "1000000\n", "Malloc", "1000000")
+OK(get_static_starts_at_zero, "0\n", "GetStatic")
+OK(add_to_static, "5\n", "AddToStatic", "5")
+OK(options_after_operands, "hi\n", "Echo", "hi", "--timeout", "5s")
+OK(double_dash_ends_options, "-x\n", "--", "Echo", "-x")
+
+Test(cli, large_output_exact_bytes)
+{
+	struct outcome o = hlrun(GUEST, "LargeOutput", "100000", NULL);
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(o.out_len, 100000);
+	for (size_t i = 0; i < o.out_len; i++)
+		cr_assert_eq(o.out[i], 'a' + (char)(i % 26), "byte %zu", i);
+	outcome_free(&o);
+}
+
+Test(cli, echo_string_from_stdin)
+{
+	struct outcome o = hlrun_in("hi", 2, GUEST, "Echo", "-", NULL);
+
+	expect_ok(o, "hi\n");
+	outcome_free(&o);
+}
+
+Test(cli, echo_bytes_from_stdin_binary_safe)
+{
+	static const char data[] = { 'a', 0, '\n', (char)0xff, 'z' };
+	struct outcome o = hlrun_in(data, sizeof data, GUEST, "EchoBytes", "-", NULL);
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(o.out_len, sizeof data);
+	cr_assert_eq(memcmp(o.out, data, sizeof data), 0);
+	outcome_free(&o);
+}
+
+Test(cli, scalar_from_stdin_with_newline)
+{
+	struct outcome o = hlrun_in("40\n", 3, GUEST, "Add", "-", "2", NULL);
+
+	expect_ok(o, "42\n");
+	outcome_free(&o);
+}
+
+Test(cli, echo_bytes_from_file)
+{
+	static const char data[] = { 0, 1, 2, 'x', 0 };
+	char path[] = "/tmp/hlrun-bytes-XXXXXX", arg[64];
+	int fd = mkstemp(path);
+	struct outcome o;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, sizeof data), (ssize_t)sizeof data);
+	close(fd);
+	snprintf(arg, sizeof arg, "@%s", path);
+	o = hlrun(GUEST, "EchoBytes", arg, NULL);
+	unlink(path);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(o.out_len, sizeof data);
+	cr_assert_eq(memcmp(o.out, data, sizeof data), 0);
+	outcome_free(&o);
+}
+
+#define FAIL(name, status, ...)                                                   \
+	Test(cli, name)                                                           \
+	{                                                                         \
+		struct outcome o = hlrun(GUEST, __VA_ARGS__);                     \
+		expect_fail(&o, status, FAIL_WORDS_##name, NULL);                 \
+		outcome_free(&o);                                                 \
+	}
+
+#define FAIL_WORDS_fail_returns_guest_error "Fail", "guest error 1", "oops"
+FAIL(fail_returns_guest_error, 1, "Fail", "oops", NULL)
+#define FAIL_WORDS_bad_i32 "argument 2", "'x'", "i32"
+FAIL(bad_i32, 2, "Add", "2", "x", NULL)
+#define FAIL_WORDS_i32_overflow "argument 1", "i32", "2147483647"
+FAIL(i32_overflow, 2, "EchoI32", "2147483648", NULL)
+#define FAIL_WORDS_negative_unsigned "argument 1", "u32"
+FAIL(negative_unsigned, 2, "EchoU32", "-1", NULL)
+#define FAIL_WORDS_bad_bool "argument 1", "bool", "true or false"
+FAIL(bad_bool, 2, "EchoBool", "yes", NULL)
+#define FAIL_WORDS_f32_overflow "argument 1", "f32"
+FAIL(f32_overflow, 2, "EchoF32", "1e39", NULL)
+#define FAIL_WORDS_wrong_count "Add takes 2 arguments, got 1", "Add(i32, i32) -> i32"
+FAIL(wrong_count, 2, "Add", "1", NULL)
+#define FAIL_WORDS_unknown_function "no function 'Nope'", "Echo", "AddToStatic"
+FAIL(unknown_function, 2, "Nope", NULL)
+#define FAIL_WORDS_unknown_option "unknown option --bogus"
+FAIL(unknown_option, 2, "--bogus", "Echo", "x", NULL)
+#define FAIL_WORDS_bad_timeout "bad duration", "soon"
+FAIL(bad_timeout, 2, "--timeout", "soon", "Echo", "x", NULL)
+#define FAIL_WORDS_trigger_exception "TriggerException", "invalid opcode (#UD)", \
+	"trigger_exception", "RIP 0x"
+FAIL(trigger_exception, 4, "TriggerException", NULL)
+#define FAIL_WORDS_null_deref "NullDeref", "null pointer dereference", "address 0x0", \
+	"null_deref"
+FAIL(null_deref, 4, "NullDeref", NULL)
+#define FAIL_WORDS_stack_overflow "StackOverflow", "stack overflow", "recurse", \
+	"524288 bytes", "--stack"
+FAIL(stack_overflow, 4, "StackOverflow", "100000", NULL)
+#define FAIL_WORDS_abort "Abort", "aborted with code 7", "boom"
+FAIL(abort, 4, "Abort", "7", "boom", NULL)
+#define FAIL_WORDS_heap_exhausted "Malloc", "guest error 3", "heap exhausted"
+FAIL(heap_exhausted, 1, "Malloc", "100000000", NULL)
+#define FAIL_WORDS_result_too_big "LargeOutput", "output buffer"
+FAIL(result_too_big, 4, "LargeOutput", "5000000", NULL)
+
+Test(cli, second_stdin_argument_is_refused)
+{
+	struct outcome o = hlrun_in("1", 1, GUEST, "Add", "-", "-", NULL);
+
+	expect_fail(&o, 2, "argument 2", "only once", NULL);
+	outcome_free(&o);
+}
+
+Test(cli, string_with_nul_from_stdin_is_refused)
+{
+	struct outcome o = hlrun_in("a\0b", 3, GUEST, "Echo", "-", NULL);
+
+	expect_fail(&o, 2, "NUL", NULL);
+	outcome_free(&o);
+}
+
+Test(cli, timeout_stops_a_spinning_guest)
+{
+	struct outcome o = hlrun(GUEST, "Spin", "--timeout", "1s", NULL);
+
+	expect_fail(&o, 124, "Spin", "timed out after 1000 ms", NULL);
+	/* Emulation makes everything slow; the bound only proves the kick works. */
+	cr_assert_lt(o.seconds, 10.0, "took %.2f s", o.seconds);
+	cr_assert_geq(o.seconds, 1.0, "took %.2f s", o.seconds);
+	outcome_free(&o);
+}
+
+Test(cli, missing_guest_is_invalid)
+{
+	struct outcome o = hlrun("/nonexistent/guest.elf", "Echo", "x", NULL);
+
+	expect_fail(&o, 3, "/nonexistent/guest.elf", "No such file", NULL);
+	outcome_free(&o);
+}
+
+Test(cli, non_elf_guest_is_invalid)
+{
+	struct outcome o = hlrun("Makefile", "Echo", "x", NULL);
+
+	expect_fail(&o, 3, "Makefile", "not an ELF", NULL);
+	outcome_free(&o);
+}
+
+/* A copy of simpleguest whose ABI note claims version 99. */
+Test(cli, other_abi_version_is_refused)
+{
+	static const char note[] = { 6, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0,
+				     'h', 'l', 'r', 'u', 'n', 0, 0, 0 };
+	char path[] = "/tmp/hlrun-abi-XXXXXX";
+	struct outcome o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c", "cat " GUEST,
+								    NULL });
+	char *hit;
+	int fd;
+
+	hit = memmem(o.out, o.out_len, note, sizeof note);
+	cr_assert_not_null(hit, "no ABI note in " GUEST);
+	cr_assert_eq(hit[sizeof note], 1);
+	hit[sizeof note] = 99;
+	fd = mkstemp(path);
+	cr_assert_eq(write(fd, o.out, o.out_len), (ssize_t)o.out_len);
+	close(fd);
+	outcome_free(&o);
+	o = hlrun(path, "Echo", "x", NULL);
+	unlink(path);
+	expect_fail(&o, 3, "ABI version 99", "version 1", NULL);
+	outcome_free(&o);
+}
+
+/* Without /dev/kvm (hidden by a private mount namespace): exit 5 with a hint, while
+ * --list still works because it only reads the ELF. */
+Test(cli, no_kvm_exits_5_with_hint)
+{
+	struct outcome o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c",
+		"unshare --mount sh -c 'mount -t tmpfs none /dev && exec \"$0\" " GUEST
+		" Echo hi' \"$0\"", hlrun_bin(), NULL });
+
+	expect_fail(&o, 5, "/dev/kvm", "no KVM", "kvm_amd", NULL);
+	outcome_free(&o);
+}
+
+Test(cli, list_needs_no_kvm)
+{
+	struct outcome o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c",
+		"unshare --mount sh -c 'mount -t tmpfs none /dev && exec \"$0\" --list " GUEST
+		"' \"$0\"", hlrun_bin(), NULL });
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert(strstr(o.out, "Echo(string) -> string\n") != NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "Add(i32, i32) -> i32\n") != NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "Spin() -> void\n") != NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "Abort(i32, string) -> void\n") != NULL, "%s", o.out);
+	outcome_free(&o);
+}
+
+Test(cli, stats_reports_every_phase)
+{
+	struct outcome o = hlrun("--stats", GUEST, "Echo", "x", NULL);
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.out, "x\n");
+	for (const char *const *w = (const char *const[]){ "hlrun: stats:", "open-kvm",
+			"create-vm", "load", "init", "call", "total", NULL }; *w; w++)
+		cr_assert(strstr(o.err, *w) != NULL, "'%s' not in: %s", *w, o.err);
+	outcome_free(&o);
+}
+
+Test(cli, write_error_on_stdout_is_internal_error)
+{
+	struct outcome o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c",
+		"exec \"$0\" " GUEST " Echo hi >/dev/full", hlrun_bin(), NULL });
+
+	cr_assert_eq(o.status, 125, "status %d: %s", o.status, o.err);
+	cr_assert(strstr(o.err, "hlrun: standard output: No space left") != NULL, "%s", o.err);
+	outcome_free(&o);
+}
+
+Test(cli, help_and_version)
+{
+	struct outcome o = hlrun("--help", NULL);
+
+	cr_assert_eq(o.status, 0);
+	cr_assert(strstr(o.out, "usage: hlrun") != NULL);
+	cr_assert(strstr(o.out, "124") != NULL);
+	outcome_free(&o);
+	o = hlrun("--version", NULL);
+	cr_assert_eq(o.status, 0);
+	cr_assert_str_eq(o.out, "hlrun 0.1.0 (guest ABI 1)\n");
+	outcome_free(&o);
+}
+
+/* The size options change what the guest gets. */
+OK(bigger_heap_fits_a_large_malloc, "50000000\n", "--heap", "64MiB", "Malloc", "50000000")
+OK(negative_infinity_is_an_operand, "-inf\n", "EchoF32", "-inf")
+
+#define FAIL_WORDS_small_heap "Malloc", "heap exhausted"
+FAIL(small_heap, 1, "--heap", "64KiB", "Malloc", "100000", NULL)
+#define FAIL_WORDS_small_stack "stack overflow", "16384 bytes"
+FAIL(small_stack, 4, "--stack=16KiB", "StackOverflow", "8", NULL)
+#define FAIL_WORDS_small_output "LargeOutput", "output buffer", "--output-size"
+FAIL(small_output, 4, "--output-size", "8K", "LargeOutput", "10000", NULL)
+#define FAIL_WORDS_size_out_of_bounds "heap of 1024 bytes is out of range"
+FAIL(size_out_of_bounds, 2, "--heap", "1K", "Echo", "x", NULL)
+
+Test(cli, argument_larger_than_input_buffer)
+{
+	static char big[20000];
+	struct outcome o;
+
+	memset(big, 'a', sizeof big - 1);
+	o = hlrun(GUEST, "--input-size", "16KiB", "Echo", big, NULL);
+	expect_fail(&o, 2, "Echo", "input buffer (16384 bytes)", "--input-size", NULL);
+	outcome_free(&o);
+	o = hlrun_in(big, sizeof big - 1, GUEST, "--input-size", "16KiB", "Echo", "-", NULL);
+	expect_fail(&o, 2, "standard input", "--input-size", NULL);
+	outcome_free(&o);
+}
+
+Test(cli, stack_overflow_depth_scales_with_stack)
+{
+	struct outcome o = hlrun(GUEST, "--stack", "1MiB", "StackOverflow", "200", NULL);
+
+	expect_ok(o, "200\n");
+	outcome_free(&o);
+	o = hlrun(GUEST, "--stack", "256KiB", "StackOverflow", "200", NULL);
+	expect_fail(&o, 4, "stack overflow", NULL);
+	outcome_free(&o);
+}

@@ -1,0 +1,183 @@
+/* KVM suite: the sandbox API itself: many calls in one process, create/destroy cycles
+ * without leaking descriptors or memory, poisoning, per-call timeout. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "loader/loader.h"
+
+#define GUEST "guests/bin/simpleguest.elf"
+
+struct fixture {
+	struct ldr_guest *guest;
+	struct sbx *sbx;
+	struct sbx_config cfg;
+	struct hl_diag d;
+};
+
+static int open_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	cr_assert_not_null(dir);
+	while (readdir(dir) != NULL)
+		n++;
+	closedir(dir);
+	return n;
+}
+
+/* Resident set size in KiB. */
+static long rss_kib(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%ld %ld", &pages, &resident), 2);
+	fclose(f);
+	return resident * 4;
+}
+
+static void boot(struct fixture *f)
+{
+	cr_assert_eq(ldr_open(GUEST, &f->guest, &f->d), HL_OK, "%s", f->d.msg);
+	sbx_config_default(&f->cfg);
+	cr_assert_eq(sbx_create(f->guest, &f->cfg, &f->sbx, NULL, &f->d), HL_OK, "%s",
+		     f->d.msg);
+}
+
+static void shutdown(struct fixture *f)
+{
+	sbx_destroy(f->sbx);
+	ldr_close(f->guest);
+}
+
+static enum hl_err call(struct fixture *f, const char *fn, const struct hl_value *args,
+			uint16_t n, struct hl_value *res)
+{
+	const struct hl_export *e = ldr_find(f->guest, fn);
+
+	cr_assert_not_null(e, "no export %s", fn);
+	return sbx_call(f->sbx, e, args, n, res, &f->d);
+}
+
+Test(sandbox, thousand_calls_in_one_process)
+{
+	struct fixture f;
+	struct hl_value res, arg = { .type = HL_T_I32, .u.i32 = 1 };
+	int fds;
+	long rss;
+
+	boot(&f);
+	fds = open_fds();
+	rss = 0;
+	for (int i = 1; i <= 1000; i++) {
+		char text[32];
+		struct hl_value s = { .type = HL_T_STRING };
+
+		snprintf(text, sizeof text, "call %d", i);
+		s.data = (const uint8_t *)text;
+		s.len = (uint32_t)strlen(text);
+		cr_assert_eq(call(&f, "Echo", &s, 1, &res), HL_OK, "call %d: %s", i, f.d.msg);
+		cr_assert_eq(res.type, HL_T_STRING);
+		cr_assert_eq(res.len, s.len);
+		cr_assert_eq(memcmp(res.data, text, s.len), 0);
+		cr_assert_eq(call(&f, "AddToStatic", &arg, 1, &res), HL_OK, "%s", f.d.msg);
+		cr_assert_eq(res.u.i32, i);
+		/* The first calls touch buffers and stack for the first time. */
+		if (i == 10)
+			rss = rss_kib();
+	}
+	cr_assert_eq(open_fds(), fds);
+	/* Guest memory pages touched once stay resident; nothing may grow per call. */
+	cr_assert_lt(rss_kib() - rss, 1024, "RSS grew by %ld KiB", rss_kib() - rss);
+	shutdown(&f);
+}
+
+Test(sandbox, create_destroy_cycles_release_everything)
+{
+	struct ldr_guest *g;
+	struct hl_diag d;
+	struct sbx_config cfg;
+	int fds = open_fds();
+	long rss = 0;
+
+	cr_assert_eq(ldr_open(GUEST, &g, &d), HL_OK, "%s", d.msg);
+	sbx_config_default(&cfg);
+	for (int i = 0; i < 30; i++) {
+		struct sbx *s;
+
+		cr_assert_eq(sbx_create(g, &cfg, &s, NULL, &d), HL_OK, "cycle %d: %s", i, d.msg);
+		sbx_destroy(s);
+		if (i == 4)
+			rss = rss_kib();
+	}
+	cr_assert_eq(open_fds(), fds);
+	cr_assert_lt(rss_kib() - rss, 2048, "RSS grew by %ld KiB", rss_kib() - rss);
+	ldr_close(g);
+}
+
+Test(sandbox, crash_poisons_the_sandbox)
+{
+	struct fixture f;
+	struct hl_value res;
+	struct hl_value s = { .type = HL_T_STRING, .data = (const uint8_t *)"x", .len = 1 };
+
+	boot(&f);
+	cr_assert_eq(call(&f, "TriggerException", NULL, 0, &res), HL_E_CRASH);
+	cr_assert(strstr(f.d.msg, "invalid opcode") != NULL, "%s", f.d.msg);
+	cr_assert_eq(call(&f, "Echo", &s, 1, &res), HL_E_INTERNAL);
+	cr_assert(strstr(f.d.msg, "poisoned") != NULL, "%s", f.d.msg);
+	shutdown(&f);
+}
+
+Test(sandbox, guest_error_does_not_poison)
+{
+	struct fixture f;
+	struct hl_value res;
+	struct hl_value s = { .type = HL_T_STRING, .data = (const uint8_t *)"bad", .len = 3 };
+
+	boot(&f);
+	cr_assert_eq(call(&f, "Fail", &s, 1, &res), HL_E_GUEST);
+	cr_assert(strstr(f.d.msg, "bad") != NULL, "%s", f.d.msg);
+	cr_assert_eq(call(&f, "Echo", &s, 1, &res), HL_OK, "%s", f.d.msg);
+	cr_assert_eq(res.len, 3);
+	shutdown(&f);
+}
+
+Test(sandbox, timeout_per_call)
+{
+	struct fixture f;
+	struct hl_value res;
+	uint64_t t0;
+
+	cr_assert_eq(ldr_open(GUEST, &f.guest, &f.d), HL_OK, "%s", f.d.msg);
+	sbx_config_default(&f.cfg);
+	f.cfg.timeout_ms = 300;
+	cr_assert_eq(sbx_create(f.guest, &f.cfg, &f.sbx, NULL, &f.d), HL_OK, "%s", f.d.msg);
+	cr_assert_eq(call(&f, "GetStatic", NULL, 0, &res), HL_OK, "%s", f.d.msg);
+	t0 = sbx_now_ns();
+	cr_assert_eq(call(&f, "Spin", NULL, 0, &res), HL_E_TIMEOUT, "%s", f.d.msg);
+	cr_assert_geq(sbx_now_ns() - t0, 300000000ull);
+	cr_assert(strstr(f.d.msg, "timed out after 300 ms") != NULL, "%s", f.d.msg);
+	shutdown(&f);
+}
+
+Test(sandbox, config_out_of_bounds_is_usage_error)
+{
+	struct ldr_guest *g;
+	struct sbx *s;
+	struct hl_diag d;
+	struct sbx_config cfg;
+
+	cr_assert_eq(ldr_open(GUEST, &g, &d), HL_OK, "%s", d.msg);
+	sbx_config_default(&cfg);
+	cfg.heap_size = 1;
+	cr_assert_eq(sbx_create(g, &cfg, &s, NULL, &d), HL_E_USAGE);
+	cr_assert_null(s);
+	cr_assert(strstr(d.msg, "heap of 1 bytes is out of range") != NULL, "%s", d.msg);
+	ldr_close(g);
+}
