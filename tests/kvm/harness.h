@@ -128,34 +128,39 @@ static struct outcome run_argv(const char *input, size_t in_len, const char *con
 	return o;
 }
 
-/* hlrun(ARGS..., NULL) with no input. */
-static struct outcome hlrun(const char *first, ...)
+static struct outcome vhlrun(const char *input, size_t len, const char *first, va_list ap)
 {
 	const char *argv[MAX_ARGS] = { "hlrun", first };
 	int n = 2;
+
+	while (first != NULL && n < MAX_ARGS - 1 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	argv[n] = NULL;
+	return run_argv(input, len, argv);
+}
+
+/* hlrun(ARGS..., NULL) with no input. */
+static struct outcome hlrun(const char *first, ...)
+{
+	struct outcome o;
 	va_list ap;
 
 	va_start(ap, first);
-	while (first != NULL && n < MAX_ARGS - 1 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	o = vhlrun(NULL, 0, first, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return run_argv(NULL, 0, argv);
+	return o;
 }
 
 /* Same with input on standard input. */
 static struct outcome hlrun_in(const char *input, size_t len, const char *first, ...)
 {
-	const char *argv[MAX_ARGS] = { "hlrun", first };
-	int n = 2;
+	struct outcome o;
 	va_list ap;
 
 	va_start(ap, first);
-	while (first != NULL && n < MAX_ARGS - 1 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	o = vhlrun(input, len, first, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return run_argv(input, len, argv);
+	return o;
 }
 
 static void outcome_free(struct outcome *o)
