@@ -26,15 +26,6 @@ struct cli_opts {
  * negative number, not an option; "-" alone is an operand.  Errors: HL_E_USAGE with a message naming the bad option or value. */
 enum hl_err cli_parse(int argc, char **argv, struct cli_opts *o, struct hl_diag *d);
 
-/* Parses a duration: a decimal number with an optional unit ms, s (default), m or h, e.g.
- * "1.5s", "250ms"; more than zero, at most SBX_MAX_TIMEOUT_MS.  Errors: HL_E_USAGE. */
-enum hl_err cli_parse_duration(const char *s, uint64_t *ms, struct hl_diag *d);
-
-/* Parses a size: a whole number of bytes with an optional unit K, KiB, M, MiB, G or GiB
- * (powers of 1024), e.g. "64KiB".  Errors: HL_E_USAGE (malformed or overflowing; the
- * sandbox enforces the bounds). */
-enum hl_err cli_parse_size(const char *s, uint64_t *bytes, struct hl_diag *d);
-
 void cli_usage(FILE *f);
 void cli_help(FILE *f);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "common/diag.h"
+#include "common/units.h"
 #include "guests/include/hlwire.h"
 #include "loader/loader.h"
 
@@ -18,7 +19,21 @@
 #define SBX_DEFAULT_OUTPUT (4ull << 20)
 #define SBX_MIN_SIZE (4ull << 10)
 #define SBX_MAX_SIZE (4ull << 30)
-#define SBX_MAX_TIMEOUT_MS (24ull * 3600 * 1000)
+#define SBX_MAX_TIMEOUT_MS HL_MAX_DURATION_MS
+#define SBX_DEFAULT_MAX_OUTPUT (16ull << 20)
+#define SBX_MAX_MAX_OUTPUT (4ull << 30)
+
+/* What the guest may reach on the host, through host functions.  Every string array is
+ * the caller's and must outlive the sandbox. */
+struct sbx_policy {
+	const char *const *allowed; /* host functions the guest may call */
+	size_t nallowed;
+	const char *const *env;     /* environment variables GetEnv may read */
+	size_t nenv;
+	const char *const *files;   /* files, or directories whose contents, ReadFile may read */
+	size_t nfiles;
+	uint64_t max_output;        /* bytes HostPrint may write in all; within [1, MAX] */
+};
 
 struct sbx_config {
 	uint64_t heap_size;   /* bytes; each within [SBX_MIN_SIZE, SBX_MAX_SIZE] */
@@ -28,9 +43,12 @@ struct sbx_config {
 	uint64_t timeout_ms;  /* per call and for init; 0 means none */
 	const char *kvm_path; /* NULL: /dev/kvm */
 	FILE *print_to;       /* where HostPrint writes (the caller's stream) */
+	struct sbx_policy policy;
 };
 
-/* Fills cfg with the defaults above (no timeout, /dev/kvm, HostPrint to stdout). */
+/* Fills cfg with the defaults above: no timeout, /dev/kvm, HostPrint to stdout and
+ * allowed (as in Hyperlight), no other host function, no variable, no file,
+ * SBX_DEFAULT_MAX_OUTPUT. */
 void sbx_config_default(struct sbx_config *cfg);
 
 /* Time spent in each phase of sbx_create(), in nanoseconds. */

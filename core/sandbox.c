@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+static const char *const default_allowed[] = { "HostPrint" };
+
 void sbx_config_default(struct sbx_config *cfg)
 {
 	*cfg = (struct sbx_config){
@@ -14,6 +16,11 @@ void sbx_config_default(struct sbx_config *cfg)
 		.input_size = SBX_DEFAULT_INPUT,
 		.output_size = SBX_DEFAULT_OUTPUT,
 		.print_to = stdout,
+		.policy = {
+			.allowed = default_allowed,
+			.nallowed = 1,
+			.max_output = SBX_DEFAULT_MAX_OUTPUT,
+		},
 	};
 }
 

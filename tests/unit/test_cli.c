@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/units.h"
 
 /* ---- Exit statuses ------------------------------------------------------------------------ */
 
@@ -262,7 +263,7 @@ ParameterizedTest(struct dur_case *c, cli, duration)
 {
 	struct hl_diag d = { 0 };
 	uint64_t ms = 777;
-	enum hl_err err = cli_parse_duration(c->text, &ms, &d);
+	enum hl_err err = hl_parse_duration(c->text, &ms, &d);
 	char want[160];
 
 	if (c->result == DUR_OK) {
