@@ -144,9 +144,10 @@ DEMO_GUEST := guests/bin/simpleguest.elf
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man7
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 hlrun $(DESTDIR)$(PREFIX)/bin/hlrun
 	install -m 644 man/hlrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/hlrun.1
+	install -m 644 man/hlrun-manifest.5 $(DESTDIR)$(PREFIX)/share/man/man5/hlrun-manifest.5
 	install -m 644 man/hlrun-guest.7 $(DESTDIR)$(PREFIX)/share/man/man7/hlrun-guest.7
 
 # ---- setup and housekeeping --------------------------------------------------------------

@@ -2,17 +2,24 @@
  * result.  parse -> load -> boot -> call -> print -> exit status; the only place that
  * prints the final error and decides the exit status. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/sha256.h"
 #include "core/core.h"
+#include "core/manifest.h"
 #include "loader/loader.h"
 
 #define HLRUN_VERSION "0.1.0"
 
 struct run {
 	struct cli_opts opts;
+	struct mf_manifest *mf;      /* NULL when GUEST is an ELF file */
+	const char **allowed;        /* host functions allowed: manifest's, then --allow's */
 	struct ldr_guest *guest;
 	struct sbx *sbx;
 	struct cli_argmem argmem;
@@ -47,6 +54,127 @@ static void print_stats(const struct run *r)
 		(double)r->call_ns / 1e6, (double)(sbx_now_ns() - r->t_start) / 1e6);
 }
 
+/* A guest ELF starts with the ELF magic; anything else is taken for a manifest. */
+static bool is_elf(const char *path)
+{
+	unsigned char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	bool elf = true; /* unreadable: let the loader say why */
+
+	if (fd >= 0) {
+		elf = read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+		      memcmp(magic, "\177ELF", 4) == 0;
+		close(fd);
+	}
+	return elf;
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* Refuses a guest whose SHA-256 differs from the manifest's. */
+static enum hl_err check_hash(struct run *r)
+{
+	uint8_t sum[32];
+	char got[65], want[65];
+	size_t len;
+	const uint8_t *bytes = ldr_bytes(r->guest, &len);
+
+	if (!r->mf->has_sha256)
+		return HL_OK;
+	hl_sha256(bytes, len, sum);
+	if (memcmp(sum, r->mf->sha256, sizeof sum) == 0)
+		return HL_OK;
+	hex(sum, sizeof sum, got);
+	hex(r->mf->sha256, sizeof sum, want);
+	return hl_fail(&r->diag, HL_E_INVALID, "%s:%d:%d: %s has SHA-256 %s, the manifest "
+		       "requires %s", r->mf->path, r->mf->guest_line, r->mf->guest_col,
+		       r->mf->guest, got, want);
+}
+
+/* Loads the guest, directly or through the manifest that names it. */
+static enum hl_err open_target(struct run *r)
+{
+	enum hl_err err;
+
+	if (!r->opts.manifest && is_elf(r->opts.guest))
+		return ldr_open(r->opts.guest, &r->guest, &r->diag);
+	err = mf_load(r->opts.guest, &r->mf, &r->diag);
+	if (err == HL_E_INVALID && !r->opts.manifest &&
+	    (strstr(r->diag.msg, "top level must be a mapping") != NULL ||
+	     strstr(r->diag.msg, "malformed YAML") != NULL)) {
+		size_t n = strlen(r->diag.msg);
+
+		/* A file that is neither: say why it was read as YAML at all. */
+		snprintf(r->diag.msg + n, sizeof r->diag.msg - n, " (not an ELF guest, so read "
+			 "as a manifest)");
+	}
+	if (err != HL_OK)
+		return err;
+	err = ldr_open(r->mf->guest, &r->guest, &r->diag);
+	if (err != HL_OK)
+		return hl_prefix(&r->diag, "%s:%d:%d: guest", r->mf->path, r->mf->guest_line,
+				 r->mf->guest_col);
+	return check_hash(r);
+}
+
+/* The manifest's allow-list (or HostPrint alone without a manifest), then --allow's. */
+static enum hl_err set_policy(struct run *r, struct sbx_policy *p)
+{
+	static const char *const plain[] = { "HostPrint" };
+	const char *const *base = r->mf ? (const char *const *)r->mf->host_functions : plain;
+	size_t nbase = r->mf ? r->mf->nhost_functions : 1;
+
+	r->allowed = calloc(nbase + (size_t)r->opts.nallow + 1, sizeof *r->allowed);
+	if (r->allowed == NULL)
+		return hl_fail(&r->diag, HL_E_INTERNAL, "out of memory");
+	for (size_t i = 0; i < nbase; i++)
+		r->allowed[i] = base[i];
+	for (int i = 0; i < r->opts.nallow; i++) {
+		if (!sbx_host_function_exists(r->opts.allow[i]))
+			return hl_fail(&r->diag, HL_E_USAGE, "--allow %s: no such host function",
+				       r->opts.allow[i]);
+		r->allowed[nbase + (size_t)i] = r->opts.allow[i];
+	}
+	p->allowed = r->allowed;
+	p->nallowed = nbase + (size_t)r->opts.nallow;
+	if (r->mf != NULL) {
+		p->env = (const char *const *)r->mf->env;
+		p->nenv = r->mf->nenv;
+		p->files = (const char *const *)r->mf->files;
+		p->nfiles = r->mf->nfiles;
+		if (r->mf->max_output != 0)
+			p->max_output = r->mf->max_output;
+	}
+	return HL_OK;
+}
+
+static void set_size(uint64_t *dst, uint64_t from_manifest, uint64_t from_cli)
+{
+	if (from_manifest != 0)
+		*dst = from_manifest;
+	if (from_cli != 0)
+		*dst = from_cli;
+}
+
+/* Defaults, then the manifest, then the command line. */
+static enum hl_err configure(struct run *r, struct sbx_config *cfg)
+{
+	const struct mf_manifest none = { 0 };
+	const struct mf_manifest *m = r->mf ? r->mf : &none;
+
+	sbx_config_default(cfg);
+	set_size(&cfg->heap_size, m->heap, r->opts.heap);
+	set_size(&cfg->stack_size, m->stack, r->opts.stack);
+	set_size(&cfg->input_size, m->input, r->opts.input_size);
+	set_size(&cfg->output_size, m->output, r->opts.output_size);
+	set_size(&cfg->timeout_ms, m->timeout_ms, r->opts.timeout_ms);
+	return set_policy(r, &cfg->policy);
+}
+
 static enum hl_err call(struct run *r)
 {
 	const struct hl_export *e = ldr_find(r->guest, r->opts.function);
@@ -57,16 +185,9 @@ static enum hl_err call(struct run *r)
 
 	if (e == NULL)
 		return unknown_function(r);
-	sbx_config_default(&cfg);
-	cfg.timeout_ms = r->opts.timeout_ms;
-	if (r->opts.heap != 0)
-		cfg.heap_size = r->opts.heap;
-	if (r->opts.stack != 0)
-		cfg.stack_size = r->opts.stack;
-	if (r->opts.input_size != 0)
-		cfg.input_size = r->opts.input_size;
-	if (r->opts.output_size != 0)
-		cfg.output_size = r->opts.output_size;
+	err = configure(r, &cfg);
+	if (err != HL_OK)
+		return err;
 	err = cli_convert(e, r->opts.args, r->opts.nargs, cfg.input_size, r->args, &r->argmem,
 			  &r->diag);
 	if (err != HL_OK)
@@ -101,13 +222,23 @@ static enum hl_err run(struct run *r, int argc, char **argv)
 		printf("hlrun %s (guest ABI %u)\n", HLRUN_VERSION, HL_ABI_VERSION);
 		return HL_OK;
 	}
-	err = ldr_open(r->opts.guest, &r->guest, &r->diag);
+	err = open_target(r);
 	r->t_elf = sbx_now_ns();
 	if (err != HL_OK)
 		return err;
 	if (r->opts.list) {
 		cli_list(stdout, r->guest);
 		return HL_OK;
+	}
+	if (r->opts.check) {
+		struct sbx_config cfg;
+
+		err = configure(r, &cfg);
+		if (err == HL_OK)
+			err = sbx_config_check(&cfg, &r->diag);
+		if (err == HL_OK)
+			printf("%s: ok\n", r->opts.guest);
+		return err;
 	}
 	err = call(r);
 	/* Runtime failures name the guest file; the loader's messages already do. */
@@ -127,6 +258,8 @@ int main(int argc, char **argv)
 		print_stats(&r);
 	sbx_destroy(r.sbx);
 	ldr_close(r.guest);
+	mf_free(r.mf);
+	free(r.allowed);
 	cli_argmem_free(&r.argmem);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (err == HL_OK)

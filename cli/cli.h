@@ -10,15 +10,20 @@
 #include "common/diag.h"
 #include "core/core.h"
 
+#define CLI_MAX_ALLOW 16
+
 struct cli_opts {
-	const char *guest;   /* GUEST operand */
+	const char *guest;    /* GUEST or MANIFEST operand (or -m's file) */
+	bool manifest;        /* -m given: guest names a manifest for sure */
 	const char *function;
 	char **args;         /* the ARG operands, nargs of them (argv's strings) */
 	int nargs;
 	uint64_t timeout_ms; /* 0: none */
 	/* Memory sizes in bytes; 0: the default (core.h). */
 	uint64_t heap, stack, input_size, output_size;
-	bool list, stats, help, version;
+	const char *allow[CLI_MAX_ALLOW]; /* --allow NAME, in order */
+	int nallow;
+	bool list, check, stats, help, version;
 };
 
 /* Parses argv.  Options may appear anywhere before "--"; an operand that starts with '-'

@@ -31,17 +31,24 @@ int cli_exit_status(enum hl_err err)
 void cli_usage(FILE *f)
 {
 	fputs("usage: hlrun [-t DURATION] [--heap SIZE] [--stack SIZE] [--input-size SIZE]\n"
-	      "             [--output-size SIZE] [--stats] GUEST FUNCTION [ARG...]\n"
-	      "       hlrun --list GUEST\n"
+	      "             [--output-size SIZE] [--allow NAME]... [--stats]\n"
+	      "             GUEST|MANIFEST FUNCTION [ARG...]\n"
+	      "       hlrun [OPTIONS] -m MANIFEST FUNCTION [ARG...]\n"
+	      "       hlrun --list GUEST|MANIFEST\n"
+	      "       hlrun --check GUEST|MANIFEST\n"
 	      "       hlrun --help | --version\n", f);
 }
 
 void cli_help(FILE *f)
 {
 	cli_usage(f);
-	fputs("\nRun FUNCTION of the guest ELF GUEST in a KVM micro-VM and print its result.\n"
-	      "Each ARG is converted to the type the guest declares for it; an ARG of '-'\n"
-	      "is read from standard input, a bytes ARG of '@FILE' from FILE.\n\n"
+	fputs("\nRun FUNCTION of the guest ELF GUEST, or of the guest a YAML MANIFEST names, in\n"
+	      "a KVM micro-VM and print its result.  Each ARG is converted to the type the\n"
+	      "guest declares for it; an ARG of '-' is read from standard input, a bytes ARG\n"
+	      "of '@FILE' from FILE.  Options override the manifest.\n\n"
+	      "  -m, --manifest FILE     the manifest, even if it does not look like one\n"
+	      "      --allow NAME        let the guest call host function NAME (repeatable)\n"
+	      "      --check             validate the manifest and its guest, run nothing\n"
 	      "  -t, --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s, 1m)\n"
 	      "      --heap SIZE         guest heap (default 8MiB; SIZE e.g. 65536, 64KiB, 1M)\n"
 	      "      --stack SIZE        guest stack (default 512KiB)\n"
@@ -93,6 +100,22 @@ static enum hl_err option(const char *a, int argc, char **argv, int *i, struct c
 		err = value_of(a, eq, argc, argv, i, &val, d);
 		return err != HL_OK ? err : hl_parse_duration(val, &o->timeout_ms, d);
 	}
+	if (IS("-m") || IS("--manifest")) {
+		err = value_of(a, eq, argc, argv, i, &val, d);
+		if (err == HL_OK && o->manifest)
+			return hl_fail(d, HL_E_USAGE, "option %s given twice", a);
+		o->guest = val;
+		o->manifest = true;
+		return err;
+	}
+	if (IS("--allow")) {
+		err = value_of(a, eq, argc, argv, i, &val, d);
+		if (err == HL_OK && o->nallow == CLI_MAX_ALLOW)
+			return hl_fail(d, HL_E_USAGE, "more than %d --allow options", CLI_MAX_ALLOW);
+		if (err == HL_OK)
+			o->allow[o->nallow++] = val;
+		return err;
+	}
 	if (IS("--heap") || IS("--stack") || IS("--input-size") || IS("--output-size")) {
 		uint64_t *dst = IS("--heap") ? &o->heap : IS("--stack") ? &o->stack :
 				IS("--input-size") ? &o->input_size : &o->output_size;
@@ -104,6 +127,8 @@ static enum hl_err option(const char *a, int argc, char **argv, int *i, struct c
 		return hl_fail(d, HL_E_USAGE, "option %.*s takes no value", (int)len, a);
 	if (IS("-l") || IS("--list"))
 		o->list = true;
+	else if (IS("--check"))
+		o->check = true;
 	else if (IS("--stats"))
 		o->stats = true;
 	else if (IS("-h") || IS("--help"))
@@ -139,16 +164,24 @@ enum hl_err cli_parse(int argc, char **argv, struct cli_opts *o, struct hl_diag 
 	}
 	if (o->help || o->version)
 		return HL_OK;
+	if (o->list && o->check)
+		return hl_fail(d, HL_E_USAGE, "--list and --check exclude each other");
+	/* With -m, the manifest is not an operand: operands start at FUNCTION. */
+	if (!o->manifest) {
+		if (nops < 1)
+			return hl_fail(d, HL_E_USAGE, "missing GUEST or MANIFEST");
+		o->guest = argv[1];
+		argv++;
+		nops--;
+	}
+	if (o->list || o->check)
+		return nops == 0 ? HL_OK : hl_fail(d, HL_E_USAGE, "%s takes only GUEST or MANIFEST",
+						    o->list ? "--list" : "--check");
 	if (nops < 1)
-		return hl_fail(d, HL_E_USAGE, "missing GUEST");
-	o->guest = argv[1];
-	if (o->list)
-		return nops == 1 ? HL_OK : hl_fail(d, HL_E_USAGE, "--list takes only GUEST");
-	if (nops < 2)
 		return hl_fail(d, HL_E_USAGE, "missing FUNCTION (hlrun --list %s shows them)",
 			       o->guest);
-	o->function = argv[2];
-	o->args = argv + 3;
-	o->nargs = nops - 2;
+	o->function = argv[1];
+	o->args = argv + 2;
+	o->nargs = nops - 1;
 	return HL_OK;
 }

@@ -157,7 +157,8 @@ enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_v
 	if (nargs > HL_MAX_VALS)
 		return hl_fail(d, HL_E_USAGE, "%s: too many arguments (%u)", e->name, nargs);
 	m.name_len = (uint16_t)strnlen(e->name, HL_NAME_MAX);
-	memcpy(m.vals, args, nargs * sizeof *args);
+	if (nargs > 0)
+		memcpy(m.vals, args, nargs * sizeof *args);
 	st = hlw_encode(s->mem + s->layout.input, s->layout.input_size, &m, &size);
 	if (st == HLW_E_NOSPACE)
 		return hl_fail(d, HL_E_USAGE, "%s: arguments take %llu bytes, more than the "

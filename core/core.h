@@ -4,6 +4,7 @@
 #ifndef CORE_CORE_H
 #define CORE_CORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -58,6 +59,16 @@ struct sbx_stats {
 	uint64_t load_ns;   /* copying the guest's segments */
 	uint64_t init_ns;   /* running the guest's init */
 };
+
+/* Checks cfg's sizes, timeout and policy against the bounds above.  Errors: HL_E_USAGE
+ * naming the setting, its value and its bounds. */
+enum hl_err sbx_config_check(const struct sbx_config *cfg, struct hl_diag *d);
+
+/* Whether hlrun provides a host function of this name (allowed or not). */
+bool sbx_host_function_exists(const char *name);
+
+/* The name of host function i, in hlrun's table order; NULL when i is past the last. */
+const char *sbx_host_function_name(size_t i);
 
 struct sbx;
 

@@ -58,6 +58,7 @@ struct sbx {
 	uint64_t dispatch;        /* entry of every call, reported by init */
 	const char *phase;        /* "init" or the function being called, for messages */
 	bool poisoned;
+	uint64_t printed;         /* bytes HostPrint wrote, counted against max_output */
 };
 
 /* How a run of the guest ended when it ended well. */
@@ -74,6 +75,33 @@ enum hl_err sbx_run(struct sbx *s, uint32_t *value, struct hl_diag *d);
  * there.  Errors only for failures of hlrun itself (HL_E_INTERNAL) or a reply that
  * cannot fit; a denied or malformed call is answered with an error message. */
 enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d);
+
+/* What a host function answers: its value, or an error value for the guest. */
+#define SBX_HOST_MSG 400
+struct sbx_host_out {
+	struct hl_value val; /* the result when code is 0; type preset to the declared one */
+	void *owned;         /* heap memory val.data points into, freed after the reply */
+	int32_t code;        /* non-zero: reply with this HL_ERR_HOST_* code and msg */
+	char msg[SBX_HOST_MSG];
+};
+
+/* Makes o an error reply with code and a printf-style message; returns HL_OK, since the
+ * host call itself was served. */
+enum hl_err sbx_host_refuse(struct sbx_host_out *o, int32_t code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Checks cfg's policy: max_output within [1, SBX_MAX_MAX_OUTPUT], every list present
+ * when its count is not 0 and without NULL entries, only known host functions allowed,
+ * and a stream to print to when HostPrint is.  Errors: HL_E_USAGE. */
+enum hl_err sbx_check_policy(const struct sbx_config *cfg, struct hl_diag *d);
+
+/* Bytes of a reply message carrying one value of type t and len data bytes. */
+uint64_t sbx_host_reply_size(uint32_t t, uint64_t len);
+
+/* ReadFile(string path) -> bytes, confined to policy.files (core/hostfn_file.c).
+ * Errors only for failures of hlrun itself (HL_E_INTERNAL). */
+enum hl_err sbx_host_read_file(struct sbx *s, const struct hl_value *args,
+			       struct sbx_host_out *o, struct hl_diag *d);
 
 /* Describes a CPU exception reported by the guest's handler as an HL_E_CRASH. */
 enum hl_err sbx_exception(struct sbx *s, const struct hv_regs *r, struct hl_diag *d);

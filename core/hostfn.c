@@ -1,32 +1,137 @@
-/* Host functions the guest may call, and the serving of one host call. */
+/* Host functions the guest may call: the table, the allow-list, the serving of one host
+ * call, and every host function but ReadFile (core/hostfn_file.c). */
 #include "core/core_internal.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+
+#define MAX_RANDOM 65536u
+/* Guest-chosen text quoted in a message is cut here, so the message keeps its end. */
+#define QUOTE_MAX 200
 
 struct host_fn {
 	const char *name;
 	uint8_t ret;
 	uint8_t nparams;
-	uint8_t params[2];
-	enum hl_err (*fn)(struct sbx *s, const struct hl_value *args, struct hl_value *ret,
+	uint8_t params[1];
+	enum hl_err (*fn)(struct sbx *s, const struct hl_value *args, struct sbx_host_out *o,
 			  struct hl_diag *d);
 };
 
-/* HostPrint(string) -> i32: the string goes to the configured stream, unchanged. */
-static enum hl_err host_print(struct sbx *s, const struct hl_value *args, struct hl_value *ret,
-			      struct hl_diag *d)
+enum hl_err sbx_host_refuse(struct sbx_host_out *o, int32_t code, const char *fmt, ...)
 {
-	size_t n = args[0].len;
+	va_list ap;
 
-	if (n > 0 && fwrite(args[0].data, 1, n, s->cfg.print_to) != n)
-		return hl_fail(d, HL_E_INTERNAL, "HostPrint: cannot write to standard output");
-	ret->type = HL_T_I32;
-	ret->u.i32 = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+	o->code = code;
+	va_start(ap, fmt);
+	vsnprintf(o->msg, sizeof o->msg, fmt, ap);
+	va_end(ap);
 	return HL_OK;
 }
 
+uint64_t sbx_host_reply_size(uint32_t t, uint64_t len)
+{
+	struct hl_message m = { .kind = HL_MSG_REPLY, .nvals = 1 };
+
+	if (len > UINT32_MAX)
+		return UINT64_MAX;
+	m.vals[0] = (struct hl_value){ .type = t, .len = (uint32_t)len };
+	return hlw_size(&m);
+}
+
+/* HostPrint(string) -> i32: the string goes to the configured stream unchanged, unless
+ * it would take the sandbox's output past policy.max_output; then nothing is written. */
+static enum hl_err host_print(struct sbx *s, const struct hl_value *args,
+			      struct sbx_host_out *o, struct hl_diag *d)
+{
+	uint64_t n = args[0].len, max = s->cfg.policy.max_output;
+
+	if (n > max - s->printed)
+		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "HostPrint: output limit of %llu "
+				       "bytes (max_output) reached", (unsigned long long)max);
+	if (n > 0 && fwrite(args[0].data, 1, n, s->cfg.print_to) != n)
+		return hl_fail(d, HL_E_INTERNAL, "HostPrint: cannot write to standard output");
+	s->printed += n;
+	o->val.u.i32 = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+	return HL_OK;
+}
+
+/* GetTimeNs() -> u64: CLOCK_MONOTONIC in nanoseconds. */
+static enum hl_err get_time_ns(struct sbx *s, const struct hl_value *args,
+			       struct sbx_host_out *o, struct hl_diag *d)
+{
+	(void)s;
+	(void)args;
+	(void)d;
+	o->val.u.u64 = sbx_now_ns();
+	return HL_OK;
+}
+
+/* GetRandom(u32 n) -> bytes: n bytes from getrandom(2), n at most MAX_RANDOM. */
+static enum hl_err get_random(struct sbx *s, const struct hl_value *args,
+			      struct sbx_host_out *o, struct hl_diag *d)
+{
+	uint32_t n = args[0].u.u32;
+	uint8_t *buf;
+
+	(void)s;
+	if (n > MAX_RANDOM)
+		return sbx_host_refuse(o, HL_ERR_HOST_BADARGS, "GetRandom: %u bytes is out of "
+				       "range (0 to %u)", n, MAX_RANDOM);
+	buf = malloc(n + 1u);
+	if (buf == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "GetRandom: out of memory");
+	o->owned = buf;
+	for (uint32_t got = 0; got < n;) {
+		ssize_t r = getrandom(buf + got, n - got, 0);
+
+		if (r < 0 && errno != EINTR)
+			return hl_fail(d, HL_E_INTERNAL, "GetRandom: getrandom: %s",
+				       strerror(errno));
+		got += r > 0 ? (uint32_t)r : 0;
+	}
+	o->val.data = buf;
+	o->val.len = n;
+	return HL_OK;
+}
+
+static int listed(const char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* GetEnv(string name) -> string: only the variables policy.env lists by exact name. */
+static enum hl_err get_env(struct sbx *s, const struct hl_value *args,
+			   struct sbx_host_out *o, struct hl_diag *d)
+{
+	const char *name = (const char *)args[0].data, *value;
+
+	(void)d;
+	if (!listed(s->cfg.policy.env, s->cfg.policy.nenv, name))
+		return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "GetEnv: variable '%.*s' is not "
+				       "listed in the manifest's env", QUOTE_MAX, name);
+	value = getenv(name);
+	if (value == NULL)
+		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "GetEnv: variable '%.*s' is not "
+				       "set", QUOTE_MAX, name);
+	o->val.data = (const uint8_t *)value;
+	o->val.len = (uint32_t)strnlen(value, UINT32_MAX);
+	return HL_OK;
+}
+
+/* The one list of host functions: name, signature, handler. */
 static const struct host_fn host_fns[] = {
 	{ "HostPrint", HL_T_I32, 1, { HL_T_STRING }, host_print },
+	{ "GetTimeNs", HL_T_U64, 0, { 0 }, get_time_ns },
+	{ "GetRandom", HL_T_BYTES, 1, { HL_T_U32 }, get_random },
+	{ "GetEnv", HL_T_STRING, 1, { HL_T_STRING }, get_env },
+	{ "ReadFile", HL_T_BYTES, 1, { HL_T_STRING }, sbx_host_read_file },
 };
 
 static const struct host_fn *find(const char *name)
@@ -35,6 +140,51 @@ static const struct host_fn *find(const char *name)
 		if (strcmp(host_fns[i].name, name) == 0)
 			return &host_fns[i];
 	return NULL;
+}
+
+bool sbx_host_function_exists(const char *name)
+{
+	return find(name) != NULL;
+}
+
+const char *sbx_host_function_name(size_t i)
+{
+	return i < sizeof host_fns / sizeof host_fns[0] ? host_fns[i].name : NULL;
+}
+
+static enum hl_err check_list(const char *what, const char *const *list, size_t n,
+			      struct hl_diag *d)
+{
+	if (n > 0 && list == NULL)
+		return hl_fail(d, HL_E_USAGE, "policy: %s has %zu entries but no list", what, n);
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == NULL)
+			return hl_fail(d, HL_E_USAGE, "policy: entry %zu of %s is NULL", i + 1,
+				       what);
+	return HL_OK;
+}
+
+enum hl_err sbx_check_policy(const struct sbx_config *cfg, struct hl_diag *d)
+{
+	const struct sbx_policy *p = &cfg->policy;
+	enum hl_err err = HL_OK;
+
+	if (p->max_output < 1 || p->max_output > SBX_MAX_MAX_OUTPUT)
+		return hl_fail(d, HL_E_USAGE, "max_output of %llu bytes is out of range (1 to "
+			       "%llu)", (unsigned long long)p->max_output, SBX_MAX_MAX_OUTPUT);
+	err = check_list("host_functions", p->allowed, p->nallowed, d);
+	if (err == HL_OK)
+		err = check_list("env", p->env, p->nenv, d);
+	if (err == HL_OK)
+		err = check_list("files", p->files, p->nfiles, d);
+	for (size_t i = 0; err == HL_OK && i < p->nallowed; i++)
+		if (find(p->allowed[i]) == NULL)
+			err = hl_fail(d, HL_E_USAGE, "no host function named '%s' to allow "
+				      "(there are HostPrint, GetTimeNs, GetRandom, GetEnv and "
+				      "ReadFile)", p->allowed[i]);
+	if (err == HL_OK && cfg->print_to == NULL && listed(p->allowed, p->nallowed, "HostPrint"))
+		err = hl_fail(d, HL_E_USAGE, "HostPrint is allowed but has no stream to print to");
+	return err;
 }
 
 /* Writes an error reply (code and message) into the output buffer. */
@@ -63,13 +213,59 @@ static int types_match(const struct host_fn *f, const struct hl_message *m)
 	return 1;
 }
 
+/* Appends "(t1, t2)" for n types taken from a value list or a type list to buf. */
+static void put_types(char *buf, size_t cap, const struct hl_value *vals, const uint8_t *types,
+		      unsigned n)
+{
+	size_t len = strlen(buf);
+
+	len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "(");
+	for (unsigned i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "",
+					hlw_type_name(vals ? vals[i].type : types[i]));
+	if (len < cap)
+		snprintf(buf + len, cap - len, ")");
+}
+
+static enum hl_err reply_badargs(struct sbx *s, const struct host_fn *f,
+				 const struct hl_message *call, struct hl_diag *d)
+{
+	char msg[SBX_HOST_MSG];
+
+	snprintf(msg, sizeof msg, "%s: wrong arguments ", f->name);
+	put_types(msg, sizeof msg, call->vals, NULL, call->nvals);
+	snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "; its signature is %s",
+		 f->name);
+	put_types(msg, sizeof msg, NULL, f->params, f->nparams);
+	snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " -> %s",
+		 hlw_type_name(f->ret));
+	return reply_error(s, HL_ERR_HOST_BADARGS, msg, d);
+}
+
+/* Encodes the host function's answer o, a value or an error, as the reply. */
+static enum hl_err reply(struct sbx *s, const struct host_fn *f, struct sbx_host_out *o,
+			 struct hl_diag *d)
+{
+	struct hl_message m = { .kind = HL_MSG_REPLY, .nvals = f->ret != HL_T_VOID };
+	uint64_t size;
+
+	if (o->code != 0)
+		return reply_error(s, o->code, o->msg, d);
+	m.vals[0] = o->val;
+	if (hlw_encode(s->mem + s->layout.output, s->layout.output_size, &m, &size) == HLW_OK)
+		return HL_OK;
+	snprintf(o->msg, sizeof o->msg, "%s: a reply of %llu bytes does not fit the output "
+		 "buffer (%llu bytes); raise --output-size", f->name,
+		 (unsigned long long)hlw_size(&m), (unsigned long long)s->layout.output_size);
+	return reply_error(s, HL_ERR_HOST_FAILED, o->msg, d);
+}
+
 enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d)
 {
 	static const struct hl_message empty;
-	struct hl_message call = empty, reply = { .kind = HL_MSG_REPLY };
+	struct hl_message call = empty;
+	struct sbx_host_out o = { .code = 0 };
 	const struct host_fn *f;
-	char msg[160];
-	uint64_t size;
 	enum hlw_status st;
 	enum hl_err err;
 
@@ -79,19 +275,20 @@ enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d)
 			       s->phase, st != HLW_OK ? hlw_strerror(st) : "not a host call");
 	f = find(call.name);
 	if (f == NULL) {
-		snprintf(msg, sizeof msg, "%s: no such host function", call.name);
-		return reply_error(s, HL_ERR_HOST_UNKNOWN, msg, d);
+		snprintf(o.msg, sizeof o.msg, "%s: no such host function", call.name);
+		return reply_error(s, HL_ERR_HOST_UNKNOWN, o.msg, d);
 	}
-	if (!types_match(f, &call)) {
-		snprintf(msg, sizeof msg, "%s: wrong number or types of arguments", f->name);
-		return reply_error(s, HL_ERR_HOST_BADARGS, msg, d);
+	if (!listed(s->cfg.policy.allowed, s->cfg.policy.nallowed, f->name)) {
+		snprintf(o.msg, sizeof o.msg, "%s is not allowed by the manifest (host_functions) "
+			 "or --allow %s", f->name, f->name);
+		return reply_error(s, HL_ERR_HOST_DENIED, o.msg, d);
 	}
-	err = f->fn(s, call.vals, &reply.vals[0], d);
-	if (err != HL_OK)
-		return err;
-	reply.nvals = reply.vals[0].type != HL_T_VOID;
-	st = hlw_encode(s->mem + s->layout.output, s->layout.output_size, &reply, &size);
-	if (st != HLW_OK)
-		return reply_error(s, HL_ERR_HOST_FAILED, "reply does not fit the output buffer", d);
-	return HL_OK;
+	if (!types_match(f, &call))
+		return reply_badargs(s, f, &call, d);
+	o.val.type = f->ret;
+	err = f->fn(s, call.vals, &o, d);
+	if (err == HL_OK)
+		err = reply(s, f, &o, d);
+	free(o.owned);
+	return err;
 }

@@ -32,7 +32,7 @@ static enum hl_err check_size(const char *what, uint64_t v, struct hl_diag *d)
 	return HL_OK;
 }
 
-static enum hl_err check_config(const struct sbx_config *c, struct hl_diag *d)
+enum hl_err sbx_config_check(const struct sbx_config *c, struct hl_diag *d)
 {
 	enum hl_err err = check_size("heap", c->heap_size, d);
 
@@ -45,6 +45,8 @@ static enum hl_err check_config(const struct sbx_config *c, struct hl_diag *d)
 	if (err == HL_OK && c->timeout_ms > SBX_MAX_TIMEOUT_MS)
 		err = hl_fail(d, HL_E_USAGE, "timeout of %llu ms is longer than the maximum "
 			      "(%llu ms)", (unsigned long long)c->timeout_ms, SBX_MAX_TIMEOUT_MS);
+	if (err == HL_OK)
+		err = sbx_check_policy(c, d);
 	return err;
 }
 
@@ -173,7 +175,7 @@ enum hl_err sbx_create(const struct ldr_guest *g, const struct sbx_config *cfg,
 	enum hl_err err;
 
 	*out = NULL;
-	err = check_config(cfg, d);
+	err = sbx_config_check(cfg, d);
 	if (err != HL_OK)
 		return err;
 	s = calloc(1, sizeof *s);
@@ -210,6 +212,7 @@ uint64_t sbx_call_size(const char *fn, const struct hl_value *args, uint16_t nar
 		return UINT64_MAX;
 	m.name_len = (uint16_t)len;
 	m.nvals = nargs;
-	memcpy(m.vals, args, nargs * sizeof *args);
+	if (nargs > 0)
+		memcpy(m.vals, args, nargs * sizeof *args);
 	return hlw_size(&m);
 }

@@ -79,6 +79,30 @@ int hl_propagate(void);
  * bytes written, or -1 when the host refused (see hl_last_error()). */
 int32_t hl_host_print(const char *s);
 
+/* Typed wrappers of the other host functions.  Each is denied unless the manifest's
+ * host_functions (or --allow) names it.  Each returns 0 on success, or non-zero with
+ * hl_last_error() describing the failure (denied, refused, failed, out of memory), which
+ * a handler may pass on with `return hl_propagate();`. */
+
+/* GetTimeNs() -> u64: stores the host's monotonic clock, in nanoseconds, in *ns. */
+int hl_get_time_ns(uint64_t *ns);
+
+/* GetRandom(u32 n) -> bytes: fills buf (n bytes, the caller's) with random bytes from
+ * the host's getrandom(2).  n is at most 65536, and the reply must fit the output
+ * buffer. */
+int hl_get_random(uint32_t n, void *buf);
+
+/* GetEnv(string name) -> string: stores in *value the host's environment variable name,
+ * which the manifest's env must list; a listed variable that is not set is an error.
+ * *value is NUL-terminated heap memory: free() it when done. */
+int hl_get_env(const char *name, char **value);
+
+/* ReadFile(string path) -> bytes: reads a whole regular host file that lies inside the
+ * manifest's files once symbolic links and `..` are resolved; the file must fit the
+ * output buffer.  Stores in *data heap memory holding *len bytes (and a NUL after them):
+ * free() it when done. */
+int hl_read_file(const char *path, void **data, uint32_t *len);
+
 /* Optional: defined by a guest that needs set-up before its first call.  Runs once,
  * during init, after the heap is ready. */
 void hl_guest_init(void) __attribute__((weak));

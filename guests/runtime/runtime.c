@@ -243,3 +243,70 @@ int32_t hl_host_print(const char *s)
 		return -1;
 	return ret.type == HL_T_I32 ? ret.u.i32 : -1;
 }
+
+/* Calls name with at most one argument and checks the reply's type; the reply's string
+ * or bytes (heap memory) become the caller's on success and are freed on failure. */
+static int call_typed(const char *name, const struct hl_value *arg, uint32_t want,
+		      struct hl_value *ret)
+{
+	if (hl_call_host(name, arg, arg != NULL, ret) != 0)
+		return 1;
+	if (ret->type == want)
+		return 0;
+	if (ret->type == HL_T_STRING || ret->type == HL_T_BYTES)
+		free((void *)(uintptr_t)ret->data);
+	return hl_error(HL_ERR_HOST_FAILED, "%s: reply is %s, not %s", name,
+			hlw_type_name(ret->type), hlw_type_name(want));
+}
+
+int hl_get_time_ns(uint64_t *ns)
+{
+	struct hl_value ret;
+
+	if (call_typed("GetTimeNs", NULL, HL_T_U64, &ret) != 0)
+		return 1;
+	*ns = ret.u.u64;
+	return 0;
+}
+
+int hl_get_random(uint32_t n, void *buf)
+{
+	struct hl_value arg = { .type = HL_T_U32, .u.u32 = n }, ret;
+	int rc = 0;
+
+	if (call_typed("GetRandom", &arg, HL_T_BYTES, &ret) != 0)
+		return 1;
+	if (ret.len == n)
+		memcpy(buf, ret.data, n);
+	else
+		rc = hl_error(HL_ERR_HOST_FAILED, "GetRandom: got %u bytes, not %u", ret.len, n);
+	free((void *)(uintptr_t)ret.data);
+	return rc;
+}
+
+static struct hl_value string_arg(const char *s)
+{
+	return (struct hl_value){ .type = HL_T_STRING, .len = (uint32_t)strlen(s),
+				  .data = (const uint8_t *)s };
+}
+
+int hl_get_env(const char *name, char **value)
+{
+	struct hl_value arg = string_arg(name), ret;
+
+	if (call_typed("GetEnv", &arg, HL_T_STRING, &ret) != 0)
+		return 1;
+	*value = (char *)(uintptr_t)ret.data;
+	return 0;
+}
+
+int hl_read_file(const char *path, void **data, uint32_t *len)
+{
+	struct hl_value arg = string_arg(path), ret;
+
+	if (call_typed("ReadFile", &arg, HL_T_BYTES, &ret) != 0)
+		return 1;
+	*data = (void *)(uintptr_t)ret.data;
+	*len = ret.len;
+	return 0;
+}

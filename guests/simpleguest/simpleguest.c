@@ -161,3 +161,88 @@ static int add_to_static(const struct hl_value *a, struct hl_value *r)
 	return 0;
 }
 HL_EXPORT(AddToStatic, add_to_static, HL_T_I32, HL_T_I32);
+
+/* ---- Host functions: each wrapper's error is passed on with hl_propagate() ------------ */
+
+/* A result of heap memory is copied out after the handler returns: the block lives until
+ * the next such result replaces it. */
+static void *keep_result(void *p)
+{
+	static void *last;
+
+	free(last);
+	last = p;
+	return p;
+}
+
+static int get_time(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	return hl_get_time_ns(&r->u.u64) != 0 ? hl_propagate() : 0;
+}
+HL_EXPORT(GetTime, get_time, HL_T_U64);
+
+static int random_bytes(const struct hl_value *a, struct hl_value *r)
+{
+	uint32_t n = a[0].u.u32;
+	uint8_t *buf = keep_result(malloc((size_t)n + 1));
+
+	if (buf == NULL)
+		return hl_error(3, "heap exhausted: cannot allocate %u bytes", n);
+	if (hl_get_random(n, buf) != 0)
+		return hl_propagate();
+	return hl_ret_bytes(r, buf, n);
+}
+HL_EXPORT(Random, random_bytes, HL_T_BYTES, HL_T_U32);
+
+static int get_env(const struct hl_value *a, struct hl_value *r)
+{
+	char *value;
+
+	if (hl_get_env(hl_arg_string(a, 0), &value) != 0)
+		return hl_propagate();
+	return hl_ret_string(r, keep_result(value));
+}
+HL_EXPORT(GetEnv, get_env, HL_T_STRING, HL_T_STRING);
+
+static int read_file(const struct hl_value *a, struct hl_value *r)
+{
+	void *data;
+	uint32_t len;
+
+	if (hl_read_file(hl_arg_string(a, 0), &data, &len) != 0)
+		return hl_propagate();
+	return hl_ret_bytes(r, keep_result(data), len);
+}
+HL_EXPORT(ReadFile, read_file, HL_T_BYTES, HL_T_STRING);
+
+/* HostPrint(s) n times; the total of bytes printed, or the first failure. */
+static int print_times(const struct hl_value *a, struct hl_value *r)
+{
+	int32_t total = 0;
+
+	for (int32_t i = 0; i < a[1].u.i32; i++) {
+		int32_t n = hl_host_print(hl_arg_string(a, 0));
+
+		if (n < 0)
+			return hl_propagate();
+		total = (int32_t)((uint32_t)total + (uint32_t)n);
+	}
+	r->u.i32 = total;
+	return 0;
+}
+HL_EXPORT(PrintTimes, print_times, HL_T_I32, HL_T_STRING, HL_T_I32);
+
+/* Calls any host function by name without arguments: 0, or the host's error. */
+static int call_host(const struct hl_value *a, struct hl_value *r)
+{
+	struct hl_value ret;
+
+	if (hl_call_host(hl_arg_string(a, 0), NULL, 0, &ret) != 0)
+		return hl_propagate();
+	if (ret.type == HL_T_STRING || ret.type == HL_T_BYTES)
+		free((void *)(uintptr_t)ret.data);
+	r->u.i32 = 0;
+	return 0;
+}
+HL_EXPORT(CallHost, call_host, HL_T_I32, HL_T_STRING);

@@ -140,7 +140,7 @@ static struct outcome vhlrun(const char *input, size_t len, const char *first, v
 }
 
 /* hlrun(ARGS..., NULL) with no input. */
-static struct outcome hlrun(const char *first, ...)
+__attribute__((unused)) static struct outcome hlrun(const char *first, ...)
 {
 	struct outcome o;
 	va_list ap;
@@ -152,7 +152,7 @@ static struct outcome hlrun(const char *first, ...)
 }
 
 /* Same with input on standard input. */
-static struct outcome hlrun_in(const char *input, size_t len, const char *first, ...)
+__attribute__((unused)) static struct outcome hlrun_in(const char *input, size_t len, const char *first, ...)
 {
 	struct outcome o;
 	va_list ap;
@@ -163,7 +163,7 @@ static struct outcome hlrun_in(const char *input, size_t len, const char *first,
 	return o;
 }
 
-static void outcome_free(struct outcome *o)
+__attribute__((unused)) static void outcome_free(struct outcome *o)
 {
 	free(o->out);
 	free(o->err);
@@ -179,7 +179,7 @@ static void outcome_free(struct outcome *o)
 
 /* Asserts status, empty stdout, and that stderr is one "hlrun: " line containing each
  * of the given words. */
-static void expect_fail(const struct outcome *o, int status, ...)
+__attribute__((unused)) static void expect_fail(const struct outcome *o, int status, ...)
 {
 	va_list ap;
 	const char *word;

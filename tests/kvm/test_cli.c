@@ -181,7 +181,7 @@ Test(cli, non_elf_guest_is_invalid)
 {
 	struct outcome o = hlrun("Makefile", "Echo", "x", NULL);
 
-	expect_fail(&o, 3, "Makefile", "not an ELF", NULL);
+	expect_fail(&o, 3, "Makefile:", "(not an ELF guest, so read as a manifest)", NULL);
 	outcome_free(&o);
 }
 

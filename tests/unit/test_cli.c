@@ -161,18 +161,22 @@ struct bad_cmd {
 ParameterizedTestParameters(cli, parse_rejects)
 {
 	static struct bad_cmd cases[] = {
-		{ "hlrun", "missing GUEST" },
-		{ "hlrun --stats -t 1s", "missing GUEST" },
+		{ "hlrun", "missing GUEST or MANIFEST" },
+		{ "hlrun --stats -t 1s", "missing GUEST or MANIFEST" },
 		{ "hlrun G", "missing FUNCTION (hlrun --list G shows them)" },
-		{ "hlrun --list", "missing GUEST" },
-		{ "hlrun --list G F", "--list takes only GUEST" },
-		{ "hlrun G F --list x", "--list takes only GUEST" },
+		{ "hlrun --list", "missing GUEST or MANIFEST" },
+		{ "hlrun --list G F", "--list takes only GUEST or MANIFEST" },
+		{ "hlrun G F --list x", "--list takes only GUEST or MANIFEST" },
 		{ "hlrun G F --bogus", "unknown option --bogus" },
 		{ "hlrun -x G F", "unknown option -x" },
 		{ "hlrun G F -t5s", "unknown option -t5s" },
 		{ "hlrun G F -t", "option -t needs a value" },
 		{ "hlrun G F --timeout", "option --timeout needs a value" },
 		{ "hlrun --list=1 G", "option --list takes no value" },
+		{ "hlrun --check G F", "--check takes only GUEST or MANIFEST" },
+		{ "hlrun --check --list G", "--list and --check exclude each other" },
+		{ "hlrun -m a -m b F", "option -m given twice" },
+		{ "hlrun -m M", "missing FUNCTION (hlrun --list M shows them)" },
 		{ "hlrun --stats=yes G F", "option --stats takes no value" },
 		{ "hlrun G F -t 2x", "bad duration '2x' (use a number with ms, s, m or h, e.g. 500ms "
 				     "or 2s)" },
@@ -1103,4 +1107,57 @@ Test(cli, signature_truncates_to_the_buffer)
 	cr_assert_str_eq(buf, "");
 	cli_signature(&e, buf, 21);
 	cr_assert_str_eq(buf, "Many(string, void, v");
+}
+
+/* ---- Manifest options ----------------------------------------------------------------------- */
+
+Test(cli, manifest_option_and_allow_list)
+{
+	struct cmd c;
+	struct cli_opts o;
+	struct hl_diag d = { 0 };
+
+	split(&c, "hlrun --allow GetEnv -m m.yaml Echo --allow=ReadFile x --heap 1M");
+	cr_assert_eq(cli_parse(c.argc, c.argv, &o, &d), HL_OK, "%s", d.msg);
+	cr_assert(o.manifest);
+	cr_assert_str_eq(o.guest, "m.yaml");
+	cr_assert_str_eq(o.function, "Echo");
+	cr_assert_eq(o.nargs, 1);
+	cr_assert_str_eq(o.args[0], "x");
+	cr_assert_eq(o.nallow, 2);
+	cr_assert_str_eq(o.allow[0], "GetEnv");
+	cr_assert_str_eq(o.allow[1], "ReadFile");
+	cr_assert_eq(o.heap, 1u << 20);
+}
+
+Test(cli, check_takes_one_operand)
+{
+	struct cmd c;
+	struct cli_opts o;
+	struct hl_diag d = { 0 };
+
+	split(&c, "hlrun --check plugin.yaml");
+	cr_assert_eq(cli_parse(c.argc, c.argv, &o, &d), HL_OK, "%s", d.msg);
+	cr_assert(o.check);
+	cr_assert_not(o.manifest);
+	cr_assert_str_eq(o.guest, "plugin.yaml");
+	cr_assert_null(o.function);
+}
+
+Test(cli, too_many_allow_options)
+{
+	char line[600] = "hlrun";
+	struct cli_opts o;
+	struct hl_diag d = { 0 };
+	char *argv[64];
+	int argc = 0;
+
+	argv[argc++] = line;
+	for (int i = 0; i <= CLI_MAX_ALLOW; i++) {
+		argv[argc++] = (char *)(uintptr_t)"--allow";
+		argv[argc++] = (char *)(uintptr_t)"HostPrint";
+	}
+	argv[argc] = NULL;
+	cr_assert_eq(cli_parse(argc, argv, &o, &d), HL_E_USAGE);
+	cr_assert_str_eq(d.msg, "more than 16 --allow options");
 }

@@ -1,0 +1,54 @@
+/* The YAML manifest (hlrun-manifest(5)): which guest, its memory sizes, its limits and
+ * what it may reach on the host, read strictly from a small hostile file. */
+#ifndef CORE_MANIFEST_H
+#define CORE_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/diag.h"
+
+#define MF_MAX_SIZE (64u << 10) /* bytes of a manifest file */
+#define MF_MAX_ENTRIES 256      /* entries of each sequence */
+
+/* A parsed manifest.  Every string and array is owned by it and released by mf_free().
+ * Relative paths (guest, files) are joined to the directory part of path: "d/m.yaml" and
+ * "g.elf" give "d/g.elf"; a manifest without a directory part ("m.yaml") gives
+ * "./g.elf"; absolute paths are kept as written. */
+struct mf_manifest {
+	char *path;                          /* the manifest file as given */
+	char *guest;                         /* the guest's path, resolved as above */
+	int guest_line, guest_col;           /* 1-based position of the guest value */
+	bool has_sha256;
+	uint8_t sha256[32];
+	uint64_t heap, stack, input, output; /* bytes; 0 = not set */
+	uint64_t timeout_ms;                 /* 0 = not set */
+	uint64_t max_output;                 /* bytes; 0 = not set */
+	bool has_host_functions;             /* host_functions present (even empty) */
+	char **host_functions;               /* known names, no duplicates */
+	size_t nhost_functions;
+	char **env;                          /* variable names, no duplicates */
+	size_t nenv;
+	char **files;                        /* resolved as above, no duplicates */
+	size_t nfiles;
+};
+
+/* Reads the manifest at path (a regular file of at most MF_MAX_SIZE bytes) and parses it
+ * with mf_parse().  On success *out is the caller's, to release with mf_free().  Errors:
+ * HL_E_INVALID ("PATH: what is wrong" for an unreadable, non-regular or too large file,
+ * else as mf_parse()), HL_E_INTERNAL (out of memory). */
+enum hl_err mf_load(const char *path, struct mf_manifest **out, struct hl_diag *d);
+
+/* Parses the len bytes at buf (not NUL-terminated) as the manifest named path, which
+ * messages quote and relative paths are joined to.  On success *out is the caller's, to
+ * release with mf_free().  Errors: HL_E_INVALID, message "PATH:LINE:COLUMN: what is
+ * wrong" (or "PATH: ..." when the whole input is wrong), for anything that is not a
+ * valid manifest; HL_E_INTERNAL (out of memory). */
+enum hl_err mf_parse(const char *buf, size_t len, const char *path, struct mf_manifest **out,
+		     struct hl_diag *d);
+
+/* Releases m and everything it owns.  Accepts NULL. */
+void mf_free(struct mf_manifest *m);
+
+#endif
