@@ -1,5 +1,6 @@
 /* Converting command-line arguments to the guest's declared parameter types. */
 #include "cli/cli.h"
+#include "common/units.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,17 +81,6 @@ static enum hl_err read_file(const char *path, uint64_t limit, struct cli_argmem
 	return err;
 }
 
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 /* Decimal or 0x hex, optional sign; the whole text must be the number.  Digits are read
  * here rather than by strtoull, which would also skip spaces and a second "0x". */
 static bool parse_int(const char *s, bool is_signed, int64_t *sv, uint64_t *uv, bool *neg)
@@ -108,7 +98,8 @@ static bool parse_int(const char *s, bool is_signed, int64_t *sv, uint64_t *uv, 
 	if (*p == '\0')
 		return false;
 	for (*uv = 0; *p != '\0'; p++) {
-		unsigned dv = (unsigned)digit_value(*p);
+		/* A non-digit (-1) becomes too large for any base. */
+		unsigned dv = (unsigned)hl_hex_digit(*p);
 
 		if (dv >= base || __builtin_mul_overflow(*uv, base, uv) ||
 		    __builtin_add_overflow(*uv, dv, uv))

@@ -75,3 +75,14 @@ bad:
 	return hl_fail(d, HL_E_USAGE, "bad size '%s' (use bytes or a number with K, KiB, M, MiB, "
 		       "G or GiB, e.g. 64KiB)", s);
 }
+
+int hl_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -19,4 +19,7 @@ enum hl_err hl_parse_duration(const char *s, uint64_t *ms, struct hl_diag *d);
  * overflowing); callers enforce their own bounds. */
 enum hl_err hl_parse_size(const char *s, uint64_t *bytes, struct hl_diag *d);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int hl_hex_digit(char c);
+
 #endif

@@ -62,17 +62,6 @@ static enum hl_err parse_guest(struct mf_parser *p, const struct key *k)
 	return HL_OK;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static enum hl_err parse_sha256(struct mf_parser *p, const struct key *k)
 {
 	enum hl_err err = want_scalar(p, k);
@@ -87,7 +76,7 @@ static enum hl_err parse_sha256(struct mf_parser *p, const struct key *k)
 		return mf_fail_at(p, p->ev.start_mark, "sha256 must be 64 hexadecimal digits "
 				  "(found %zu characters)", n);
 	for (size_t i = 0; i < n; i++) {
-		int v = hex_digit(s[i]);
+		int v = hl_hex_digit(s[i]);
 
 		if (v < 0)
 			return mf_fail_at(p, p->ev.start_mark, "sha256 must be 64 hexadecimal "
