@@ -3,6 +3,7 @@
 #   make            hlrun, the guest SDK library and the sample guests
 #   make deps       install what building and testing need (Debian 12, apt-get)
 #   make check      unit tests on the host, then the KVM suite in one test-VM boot
+#   make check-san  both again, built with AddressSanitizer and UBSan
 #   make demo       run a sample guest function (through tests/vm without /dev/kvm)
 #   make clean      remove everything make built
 
@@ -18,12 +19,24 @@ HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 CPPFLAGS  += -I. -D_GNU_SOURCE -MMD -MP
 CFLAGS    += $(CSTD) $(OPT) $(WARN) $(HARDEN)
 
-LIBS      := $(shell $(PKG_CONFIG) --libs libelf yaml-0.1 2>/dev/null)
-LIBCFLAGS := $(shell $(PKG_CONFIG) --cflags libelf yaml-0.1 2>/dev/null)
+LIBS      := $(shell $(PKG_CONFIG) --libs libelf yaml-0.1 libseccomp 2>/dev/null)
+LIBCFLAGS := $(shell $(PKG_CONFIG) --cflags libelf yaml-0.1 libseccomp 2>/dev/null)
 CRIT_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 CRIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 
 B := build
+HLRUN := hlrun
+
+# `make SAN=1 TARGET` builds the host side with AddressSanitizer and UndefinedBehavior-
+# Sanitizer into build/san (hlrun too); guests stay as the normal build makes them.
+ifeq ($(SAN),1)
+B := build/san
+HLRUN := $(B)/hlrun
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HARDEN := -fstack-protector-strong
+CFLAGS += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+endif
 
 # Quiet by default; `make V=1` shows the commands.
 ifeq ($(V),1)
@@ -41,9 +54,9 @@ LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) guests/wire/hlwire.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/host/%.o)
 HLRUN_OBJS := $(B)/host/hlrun.o $(LIB_OBJS)
 
-all: hlrun guests
+all: $(HLRUN) guests
 
-hlrun: $(HLRUN_OBJS)
+$(HLRUN): $(HLRUN_OBJS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -71,7 +84,7 @@ SDK_SRCS  := guests/runtime/start.S guests/runtime/runtime.c guests/wire/hlwire.
 	$(GUEST_LIBC_SRCS)
 SDK_OBJS  := $(addsuffix .o,$(addprefix $(B)/guest/,$(basename $(SDK_SRCS))))
 SDK_LIB   := $(B)/guest/libhlguest.a
-GUEST_NAMES := simpleguest
+GUEST_NAMES := simpleguest hostileguest
 GUEST_ELFS := $(GUEST_NAMES:%=guests/bin/%.elf)
 
 guests: $(GUEST_ELFS)
@@ -127,6 +140,14 @@ check-unit: all $(UNIT_BINS)
 check-kvm: all $(KVM_BINS)
 	tests/vm/run tests/run-suite $(KVM_BINS)
 
+# The same suites against the sanitizer build: any report fails the test that caused it.
+SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+check-san: all
+	$(Q)$(MAKE) --no-print-directory SAN=1 build/san/hlrun $(UNIT_BINS:$(B)/%=build/san/%) \
+		$(KVM_BINS:$(B)/%=build/san/%)
+	$(SAN_ENV) tests/run-suite $(UNIT_BINS:$(B)/%=build/san/%)
+	$(SAN_ENV) HLRUN=build/san/hlrun tests/vm/run tests/run-suite $(KVM_BINS:$(B)/%=build/san/%)
+
 MAN_PAGES := $(wildcard man/*.[1-9])
 
 # mandoc prints nothing for a clean page; anything it prints fails the check.
@@ -157,6 +178,6 @@ deps:
 clean:
 	rm -rf $(B) hlrun guests/bin
 
-.PHONY: all guests tests check check-unit check-kvm lint-man demo install deps clean
+.PHONY: all guests tests check check-unit check-kvm check-san lint-man demo install deps clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

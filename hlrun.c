@@ -43,6 +43,21 @@ static enum hl_err unknown_function(struct run *r)
 		       r->opts.guest, r->opts.function, list);
 }
 
+/* The one error line.  Messages quote guest-controlled text (error values, abort
+ * messages), so control characters are escaped: a guest can neither forge a second
+ * "hlrun:" line nor send terminal escapes. */
+static void print_error(const char *msg)
+{
+	fputs("hlrun: ", stderr);
+	for (const unsigned char *p = (const unsigned char *)msg; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+}
+
 static void print_stats(const struct run *r)
 {
 	const struct sbx_stats *s = &r->stats;
@@ -167,6 +182,7 @@ static enum hl_err configure(struct run *r, struct sbx_config *cfg)
 	const struct mf_manifest *m = r->mf ? r->mf : &none;
 
 	sbx_config_default(cfg);
+	cfg->seccomp = !r->opts.no_seccomp;
 	set_size(&cfg->heap_size, m->heap, r->opts.heap);
 	set_size(&cfg->stack_size, m->stack, r->opts.stack);
 	set_size(&cfg->input_size, m->input, r->opts.input_size);
@@ -267,7 +283,7 @@ int main(int argc, char **argv)
 				      strerror(errno));
 	}
 	if (err != HL_OK) {
-		fprintf(stderr, "hlrun: %s\n", r.diag.msg);
+		print_error(r.diag.msg);
 		if (err == HL_E_USAGE && r.guest == NULL)
 			cli_usage(stderr);
 	}

@@ -23,7 +23,7 @@ struct cli_opts {
 	uint64_t heap, stack, input_size, output_size;
 	const char *allow[CLI_MAX_ALLOW]; /* --allow NAME, in order */
 	int nallow;
-	bool list, check, stats, help, version;
+	bool list, check, stats, help, version, no_seccomp;
 };
 
 /* Parses argv.  Options may appear anywhere before "--"; an operand that starts with '-'

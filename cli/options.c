@@ -56,12 +56,14 @@ void cli_help(FILE *f)
 	      "      --output-size SIZE  buffer for the result (default 4MiB)\n"
 	      "  -l, --list              print the exported functions and their types\n"
 	      "      --stats             print the time of each phase to standard error\n"
+	      "      --no-seccomp        UNSAFE, for debugging: do not confine hlrun itself\n"
 	      "  -h, --help              print this help\n"
 	      "  -V, --version           print the version\n\n"
 	      "Exit status:\n", f);
 	for (size_t i = 0; i < sizeof exit_table / sizeof exit_table[0]; i++)
 		fprintf(f, "  %3d  %s\n", exit_table[i].status, exit_table[i].meaning);
-	fputs("\nSee hlrun(1).\n", f);
+	fputs("  159  (killed by SIGSYS) hlrun broke its own seccomp filter: a bug in hlrun\n"
+	      "\nSee hlrun(1).\n", f);
 }
 
 /* An operand such as "-5", "-.5", "-inf", "-nan" or "-" is not an option. */
@@ -129,6 +131,8 @@ static enum hl_err option(const char *a, int argc, char **argv, int *i, struct c
 		o->list = true;
 	else if (IS("--check"))
 		o->check = true;
+	else if (IS("--no-seccomp"))
+		o->no_seccomp = true;
 	else if (IS("--stats"))
 		o->stats = true;
 	else if (IS("-h") || IS("--help"))

@@ -41,7 +41,7 @@ static enum hl_err on_port(struct sbx *s, const struct hv_exit *ex, uint32_t *va
 	enum hl_err err;
 
 	if (!ex->is_write || ex->size != 4 || ex->count != 1)
-		return hl_fail(d, HL_E_CRASH, "%s: guest %s I/O port 0x%x (%u bytes) at RIP "
+		return hl_fail(d, HL_E_CRASH, "%s: guest %s I/O port 0x%x (%u-byte access) at RIP "
 			       "0x%llx: not part of the hlrun ABI (protocol violation)", s->phase,
 			       ex->is_write ? "wrote to" : "read from", ex->port, ex->size,
 			       (unsigned long long)ex->rip);
@@ -74,8 +74,10 @@ static enum hl_err on_other_exit(struct sbx *s, const struct hv_exit *ex, struct
 		return hl_fail(d, HL_E_CRASH, "%s: guest halted (hlt) at RIP 0x%llx outside the "
 			       "protocol", s->phase, rip);
 	case HV_EXIT_SHUTDOWN:
+		/* KVM resets the vCPU on a shutdown: its registers tell nothing. */
 		return hl_fail(d, HL_E_CRASH, "%s: guest triple-faulted (CPU shutdown): an "
-			       "exception it could not handle, near RIP 0x%llx", s->phase, rip);
+			       "exception it could not handle, for example after breaking its "
+			       "IDT, GDT or page tables", s->phase);
 	case HV_EXIT_MMIO:
 		return hl_fail(d, HL_E_CRASH, "%s: guest %s physical address 0x%llx outside its "
 			       "memory (%llu bytes) at RIP 0x%llx", s->phase,

@@ -44,6 +44,9 @@ struct sbx_config {
 	uint64_t timeout_ms;  /* per call and for init; 0 means none */
 	const char *kvm_path; /* NULL: /dev/kvm */
 	FILE *print_to;       /* where HostPrint writes (the caller's stream) */
+	/* Confine the whole process with seccomp before guest code runs.  It cannot be
+	 * undone: a process that creates more sandboxes must not set it. */
+	bool seccomp;
 	struct sbx_policy policy;
 };
 

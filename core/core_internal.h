@@ -103,6 +103,10 @@ uint64_t sbx_host_reply_size(uint32_t t, uint64_t len);
 enum hl_err sbx_host_read_file(struct sbx *s, const struct hl_value *args,
 			       struct sbx_host_out *o, struct hl_diag *d);
 
+/* Installs the seccomp filter that confines hlrun from now on (see confine.c).
+ * Errors: HL_E_INTERNAL. */
+enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d);
+
 /* Describes a CPU exception reported by the guest's handler as an HL_E_CRASH. */
 enum hl_err sbx_exception(struct sbx *s, const struct hv_regs *r, struct hl_diag *d);
 

@@ -160,6 +160,9 @@ static enum hl_err create(struct sbx *s, struct sbx_stats *st, struct hl_diag *d
 		err = ldr_load(s->guest, s->mem, s->layout.mem_size, d);
 	if (err == HL_OK)
 		write_peb(s);
+	/* From here on guest code runs: hlrun keeps only the system calls it needs. */
+	if (err == HL_OK && s->cfg.seccomp)
+		err = sbx_confine(s, d);
 	t3 = sbx_now_ns();
 	if (err == HL_OK)
 		err = run_init(s, d);

@@ -24,6 +24,11 @@ enum hl_err hv_create_vm(struct hv_vm *vm, struct hl_diag *d);
 /* Releases everything hv_open() and later calls acquired.  Accepts NULL. */
 void hv_destroy(struct hv_vm *vm);
 
+/* For a seccomp filter: the vCPU's descriptor, and the ioctl requests that hv_run() and
+ * hv_get_regs() make on it (n of them). */
+int hv_vcpu_fd(const struct hv_vm *vm);
+const unsigned long *hv_run_requests(size_t *n);
+
 /* KVM_GET_API_VERSION as reported by the device. */
 int hv_api_version(const struct hv_vm *vm);
 

@@ -113,6 +113,19 @@ void hv_destroy(struct hv_vm *vm)
 	free(vm);
 }
 
+int hv_vcpu_fd(const struct hv_vm *vm)
+{
+	return vm->vcpu_fd;
+}
+
+const unsigned long *hv_run_requests(size_t *n)
+{
+	static const unsigned long requests[] = { KVM_RUN, KVM_GET_REGS };
+
+	*n = sizeof requests / sizeof requests[0];
+	return requests;
+}
+
 int hv_api_version(const struct hv_vm *vm)
 {
 	return vm->api_version;

@@ -309,3 +309,31 @@ Test(cli, stack_overflow_depth_scales_with_stack)
 	expect_fail(&o, 4, "stack overflow", NULL);
 	outcome_free(&o);
 }
+
+/* The kernel's view of a running hlrun: its seccomp mode (2 = filter) once the guest
+ * runs, and 0 with --no-seccomp.  The mode is polled until it is 2, at most polls times
+ * (hlrun is in the guest well before the last poll). */
+static char seccomp_mode(const char *extra, int polls)
+{
+	char script[512];
+	struct outcome o;
+	char mode;
+
+	snprintf(script, sizeof script,
+		 "\"$0\" %s -t 120s " GUEST " Spin & pid=$!; i=0; m=; "
+		 "while [ $i -lt %d ]; do m=$(sed -n 's/^Seccomp:\t//p' /proc/$pid/status); "
+		 "[ \"$m\" = 2 ] && break; i=$((i+1)); sleep 0.2; done; "
+		 "kill $pid; wait $pid; echo \"mode=$m\"", extra, polls);
+	o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c", script, hlrun_bin(), NULL });
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_not_null(strstr(o.out, "mode="), "%s", o.out);
+	mode = strstr(o.out, "mode=")[5];
+	outcome_free(&o);
+	return mode;
+}
+
+Test(cli, seccomp_filter_is_in_force, .timeout = 120)
+{
+	cr_assert_eq(seccomp_mode("", 100), '2');
+	cr_assert_eq(seccomp_mode("--no-seccomp", 10), '0');
+}

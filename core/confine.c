@@ -1,0 +1,78 @@
+/* The sandbox confines hlrun itself: once the VM is built and before any guest code runs,
+ * a seccomp filter allows only the system calls that running the vCPU and serving the
+ * allowed host functions need.  Anything else kills the process (SIGSYS). */
+#include "core/core_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+/* The run loop, the timer and its signal, memory for messages and host replies,
+ * HostPrint and error output, GetTimeNs, GetRandom, ReadFile (read-only opens, real
+ * paths), and the way out: releasing the VM, restoring signals, exiting. */
+static const int allowed_syscalls[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(close),
+	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(readlink),
+	SCMP_SYS(readlinkat), SCMP_SYS(getcwd), SCMP_SYS(access), SCMP_SYS(faccessat),
+	SCMP_SYS(faccessat2), SCMP_SYS(brk), SCMP_SYS(mmap),
+	SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(mprotect),
+	SCMP_SYS(futex), SCMP_SYS(clock_gettime), SCMP_SYS(getrandom),
+	SCMP_SYS(timer_settime), SCMP_SYS(timer_delete), SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigtimedwait),
+	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+#ifdef __SANITIZE_ADDRESS__
+	/* LeakSanitizer stops the process with a helper thread and ptrace at exit. */
+	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(ptrace), SCMP_SYS(prctl), SCMP_SYS(wait4),
+	SCMP_SYS(sched_yield), SCMP_SYS(getdents64), SCMP_SYS(sigaltstack), SCMP_SYS(getppid),
+	SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(getrlimit), SCMP_SYS(prlimit64),
+#endif
+};
+
+/* ioctl: the vCPU's own requests, and the terminal query stdio makes on first output. */
+static int allow_ioctls(scmp_filter_ctx ctx, int vcpu_fd)
+{
+	size_t n;
+	const unsigned long *requests = hv_run_requests(&n);
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu_fd),
+				      SCMP_A1(SCMP_CMP_EQ, requests[i]));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				      SCMP_A1(SCMP_CMP_EQ, TCGETS));
+	return rc;
+}
+
+/* Files open for reading only: ReadFile may not create or write anything. */
+static int allow_open_read_only(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC,
+					O_RDONLY));
+}
+
+enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int rc = ctx == NULL ? -ENOMEM : 0;
+
+	for (size_t i = 0; i < sizeof allowed_syscalls / sizeof allowed_syscalls[0] && rc == 0;
+	     i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
+	if (rc == 0)
+		rc = allow_ioctls(ctx, hv_vcpu_fd(s->vm));
+	if (rc == 0)
+		rc = allow_open_read_only(ctx);
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc != 0)
+		return hl_fail(d, HL_E_INTERNAL, "cannot install the seccomp filter: %s "
+			       "(--no-seccomp runs without it)", strerror(-rc));
+	return HL_OK;
+}
