@@ -4,6 +4,7 @@
 #   make deps       install what building and testing need (Debian 12, apt-get)
 #   make check      unit tests on the host, then the KVM suite in one test-VM boot
 #   make check-san  both again, built with AddressSanitizer and UBSan
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (make check runs a short smoke)
 #   make demo       run a sample guest function (through tests/vm without /dev/kvm)
 #   make clean      remove everything make built
 
@@ -131,7 +132,7 @@ $(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
 
 tests: $(TEST_BINS)
 
-check: check-unit lint-man check-kvm
+check: check-unit lint-man fuzz-smoke check-kvm
 
 check-unit: all $(UNIT_BINS)
 	tests/run-suite $(UNIT_BINS)
@@ -147,6 +148,8 @@ check-san: all
 		$(KVM_BINS:$(B)/%=build/san/%)
 	$(SAN_ENV) tests/run-suite $(UNIT_BINS:$(B)/%=build/san/%)
 	$(SAN_ENV) HLRUN=build/san/hlrun tests/vm/run tests/run-suite $(KVM_BINS:$(B)/%=build/san/%)
+
+include tests/fuzz/fuzz.mk
 
 MAN_PAGES := $(wildcard man/*.[1-9])
 

@@ -1,0 +1,88 @@
+/* libFuzzer target: the manifest parser (mf_parse) on hostile YAML, checking what
+ * core/manifest.h promises about every manifest it accepts and every error it reports. */
+#include <string.h>
+
+#include "core/core.h"
+#include "core/manifest.h"
+#include "tests/fuzz/fuzz.h"
+
+#define NAME "f.yaml"
+
+/* "f.yaml" has no directory part: relative paths become "./PATH". */
+static int resolved(const char *s)
+{
+	return s != NULL && (s[0] == '/' || (strncmp(s, "./", 2) == 0 && s[2] != '\0'));
+}
+
+static int unique(char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(items[i], items[j]) == 0)
+				return 0;
+	return 1;
+}
+
+static int is_ident(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (size_t i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (i > 0 && c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+static void check_size(uint64_t v)
+{
+	CHECK(v == 0 || (v >= SBX_MIN_SIZE && v <= SBX_MAX_SIZE));
+}
+
+static void check_manifest(const struct mf_manifest *m)
+{
+	CHECK(m->path != NULL && strcmp(m->path, NAME) == 0);
+	CHECK(resolved(m->guest));
+	CHECK(m->guest_line >= 1 && m->guest_col >= 1);
+	check_size(m->heap);
+	check_size(m->stack);
+	check_size(m->input);
+	check_size(m->output);
+	CHECK(m->timeout_ms <= SBX_MAX_TIMEOUT_MS);
+	CHECK(m->max_output <= SBX_MAX_MAX_OUTPUT);
+	CHECK(m->nhost_functions <= MF_MAX_ENTRIES && m->nenv <= MF_MAX_ENTRIES &&
+	      m->nfiles <= MF_MAX_ENTRIES);
+	CHECK(m->nhost_functions == 0 || m->has_host_functions);
+	for (size_t i = 0; i < m->nhost_functions; i++)
+		CHECK(sbx_host_function_exists(m->host_functions[i]));
+	for (size_t i = 0; i < m->nenv; i++)
+		CHECK(is_ident(m->env[i]));
+	for (size_t i = 0; i < m->nfiles; i++)
+		CHECK(resolved(m->files[i]));
+	CHECK(unique(m->host_functions, m->nhost_functions));
+	CHECK(unique(m->env, m->nenv));
+	CHECK(unique(m->files, m->nfiles));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct hl_diag d = { 0 };
+	struct mf_manifest *m = NULL;
+	enum hl_err err = mf_parse((const char *)data, size, NAME, &m, &d);
+
+	if (err != HL_OK) {
+		CHECK(err == HL_E_INVALID || err == HL_E_INTERNAL);
+		CHECK(d.err == err);
+		CHECK(memchr(d.msg, '\0', sizeof d.msg) != NULL);
+		CHECK(strncmp(d.msg, NAME ":", strlen(NAME ":")) == 0);
+		mf_free(m);
+		return 0;
+	}
+	CHECK(m != NULL);
+	check_manifest(m);
+	mf_free(m);
+	return 0;
+}
