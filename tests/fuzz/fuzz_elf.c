@@ -11,20 +11,6 @@
  * inputs with a huge .bss would take most of the fuzzer's time. */
 #define LOAD_MAX ((uint64_t)HL_IMAGE_BASE + (2u << 20))
 
-static int is_ident(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (size_t i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-
-		if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (i > 0 && c >= '0' && c <= '9')))
-			return 0;
-	}
-	return 1;
-}
-
 /* Whether [addr, addr + n) lies in the file-backed part of an executable segment. */
 static int in_code(const struct ldr_guest *g, uint64_t addr)
 {

@@ -23,20 +23,6 @@ static int unique(char **items, size_t n)
 	return 1;
 }
 
-static int is_ident(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (size_t i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-
-		if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (i > 0 && c >= '0' && c <= '9')))
-			return 0;
-	}
-	return 1;
-}
-
 static void check_size(uint64_t v)
 {
 	CHECK(v == 0 || (v >= SBX_MIN_SIZE && v <= SBX_MAX_SIZE));
