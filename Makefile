@@ -2,8 +2,9 @@
 #
 #   make            hlrun, the guest SDK library and the sample guests
 #   make deps       install what building and testing need (Debian 12, apt-get)
-#   make check      unit tests on the host, then the KVM suite in one test-VM boot
-#   make check-san  both again, built with AddressSanitizer and UBSan
+#   make check      unit tests, man-page lint, fuzz smoke, the KVM suite in one test-VM
+#                   boot, then check-san
+#   make check-san  unit and KVM suites again, built with AddressSanitizer and UBSan
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (make check runs a short smoke)
 #   make demo       run a sample guest function (through tests/vm without /dev/kvm)
 #   make clean      remove everything make built
@@ -132,7 +133,7 @@ $(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
 
 tests: $(TEST_BINS)
 
-check: check-unit lint-man fuzz-smoke check-kvm
+check: check-unit lint-man fuzz-smoke check-kvm check-san
 
 check-unit: all $(UNIT_BINS)
 	tests/run-suite $(UNIT_BINS)
@@ -142,7 +143,8 @@ check-kvm: all $(KVM_BINS)
 	tests/vm/run tests/run-suite $(KVM_BINS)
 
 # The same suites against the sanitizer build: any report fails the test that caused it.
-SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:abort_on_error=1
 check-san: all
 	$(Q)$(MAKE) --no-print-directory SAN=1 build/san/hlrun $(UNIT_BINS:$(B)/%=build/san/%) \
 		$(KVM_BINS:$(B)/%=build/san/%)

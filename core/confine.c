@@ -24,10 +24,12 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(exit),
 	SCMP_SYS(exit_group),
 #ifdef __SANITIZE_ADDRESS__
-	/* LeakSanitizer stops the process with a helper thread and ptrace at exit. */
+	/* LeakSanitizer stops the process at exit with a ptrace helper that lists
+	 * /proc/self/task with the legacy getdents(2); a report duplicates descriptors. */
 	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(ptrace), SCMP_SYS(prctl), SCMP_SYS(wait4),
-	SCMP_SYS(sched_yield), SCMP_SYS(getdents64), SCMP_SYS(sigaltstack), SCMP_SYS(getppid),
-	SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(getrlimit), SCMP_SYS(prlimit64),
+	SCMP_SYS(sched_yield), SCMP_SYS(getdents), SCMP_SYS(getdents64), SCMP_SYS(sigaltstack),
+	SCMP_SYS(getppid), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(getrlimit),
+	SCMP_SYS(prlimit64), SCMP_SYS(dup), SCMP_SYS(fcntl),
 #endif
 };
 
@@ -48,12 +50,19 @@ static int allow_ioctls(scmp_filter_ctx ctx, int vcpu_fd)
 	return rc;
 }
 
-/* Files open for reading only: ReadFile may not create or write anything. */
+/* Files open for reading only: ReadFile may not create or write anything.  LeakSanitizer
+ * reads /proc/self/task with the legacy open(2), so sanitizer builds allow that as well. */
 static int allow_open_read_only(scmp_filter_ctx ctx)
 {
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-				SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC,
-					O_RDONLY));
+	const scmp_datum_t mask = O_ACCMODE | O_CREAT | O_TRUNC;
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				  SCMP_A2(SCMP_CMP_MASKED_EQ, mask, O_RDONLY));
+#ifdef __SANITIZE_ADDRESS__
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, mask, O_RDONLY));
+#endif
+	return rc;
 }
 
 enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d)
