@@ -18,9 +18,11 @@
 
 struct run {
 	struct cli_opts opts;
-	struct mf_manifest *mf;      /* NULL when GUEST is an ELF file */
+	struct mf_manifest *mf;      /* NULL when GUEST is an ELF file or a snapshot */
 	const char **allowed;        /* host functions allowed: manifest's, then --allow's */
-	struct ldr_guest *guest;
+	struct ldr_guest *elf;       /* the guest ELF, unless started from a snapshot */
+	struct sbx_snapshot *snap;   /* the snapshot file, if that is the target */
+	const struct ldr_guest *guest; /* elf or the snapshot's guest */
 	struct sbx *sbx;
 	struct cli_argmem argmem;
 	struct hl_value args[HL_MAX_PARAMS];
@@ -69,19 +71,27 @@ static void print_stats(const struct run *r)
 		(double)r->call_ns / 1e6, (double)(sbx_now_ns() - r->t_start) / 1e6);
 }
 
-/* A guest ELF starts with the ELF magic; anything else is taken for a manifest. */
-static bool is_elf(const char *path)
+enum target_kind { TARGET_ELF, TARGET_SNAPSHOT, TARGET_MANIFEST };
+
+/* A guest ELF starts with the ELF magic, a snapshot with its own; anything else is taken
+ * for a manifest. */
+static enum target_kind target_kind(const char *path)
 {
-	unsigned char magic[4];
+	unsigned char magic[SBX_SNAPSHOT_MAGIC_SIZE];
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	bool elf = true; /* unreadable: let the loader say why */
+	enum target_kind kind = TARGET_ELF; /* unreadable: let the loader say why */
+	ssize_t n;
 
 	if (fd >= 0) {
-		elf = read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
-		      memcmp(magic, "\177ELF", 4) == 0;
+		n = read(fd, magic, sizeof magic);
+		if (n == (ssize_t)sizeof magic &&
+		    memcmp(magic, SBX_SNAPSHOT_MAGIC, SBX_SNAPSHOT_MAGIC_SIZE) == 0)
+			kind = TARGET_SNAPSHOT;
+		else if (n < 4 || memcmp(magic, "\177ELF", 4) != 0)
+			kind = TARGET_MANIFEST;
 		close(fd);
 	}
-	return elf;
+	return kind;
 }
 
 static void hex(const uint8_t *b, size_t n, char *out)
@@ -96,7 +106,7 @@ static enum hl_err check_hash(struct run *r)
 	uint8_t sum[32];
 	char got[65], want[65];
 	size_t len;
-	const uint8_t *bytes = ldr_bytes(r->guest, &len);
+	const uint8_t *bytes = ldr_bytes(r->elf, &len);
 
 	if (!r->mf->has_sha256)
 		return HL_OK;
@@ -110,13 +120,22 @@ static enum hl_err check_hash(struct run *r)
 		       r->mf->guest, got, want);
 }
 
-/* Loads the guest, directly or through the manifest that names it. */
+/* Loads the guest: an ELF, a snapshot, or through the manifest that names it. */
 static enum hl_err open_target(struct run *r)
 {
+	enum target_kind kind = r->opts.manifest ? TARGET_MANIFEST : target_kind(r->opts.guest);
 	enum hl_err err;
 
-	if (!r->opts.manifest && is_elf(r->opts.guest))
-		return ldr_open(r->opts.guest, &r->guest, &r->diag);
+	if (kind == TARGET_ELF) {
+		err = ldr_open(r->opts.guest, &r->elf, &r->diag);
+		r->guest = r->elf;
+		return err;
+	}
+	if (kind == TARGET_SNAPSHOT) {
+		err = sbx_snapshot_open(r->opts.guest, &r->snap, &r->diag);
+		r->guest = err == HL_OK ? sbx_snapshot_guest(r->snap) : NULL;
+		return err;
+	}
 	err = mf_load(r->opts.guest, &r->mf, &r->diag);
 	if (err == HL_E_INVALID && !r->opts.manifest &&
 	    (strstr(r->diag.msg, "top level must be a mapping") != NULL ||
@@ -129,7 +148,8 @@ static enum hl_err open_target(struct run *r)
 	}
 	if (err != HL_OK)
 		return err;
-	err = ldr_open(r->mf->guest, &r->guest, &r->diag);
+	err = ldr_open(r->mf->guest, &r->elf, &r->diag);
+	r->guest = r->elf;
 	if (err != HL_OK)
 		return hl_prefix(&r->diag, "%s:%d:%d: guest", r->mf->path, r->mf->guest_line,
 				 r->mf->guest_col);
@@ -175,14 +195,24 @@ static void set_size(uint64_t *dst, uint64_t from_manifest, uint64_t from_cli)
 		*dst = from_cli;
 }
 
-/* Defaults, then the manifest, then the command line. */
+/* Defaults, then the manifest, then the command line; a snapshot's sizes are its own. */
 static enum hl_err configure(struct run *r, struct sbx_config *cfg)
 {
 	const struct mf_manifest none = { 0 };
 	const struct mf_manifest *m = r->mf ? r->mf : &none;
+	const struct cli_opts *o = &r->opts;
 
 	sbx_config_default(cfg);
-	cfg->seccomp = !r->opts.no_seccomp;
+	cfg->seccomp = !o->no_seccomp;
+	cfg->restore = o->batch || o->save_snapshot != NULL;
+	cfg->save = o->save_snapshot != NULL;
+	if (r->snap != NULL) {
+		if (o->heap || o->stack || o->input_size || o->output_size)
+			return hl_fail(&r->diag, HL_E_USAGE, "%s: a snapshot's memory sizes are "
+				       "fixed when it is saved (--heap, --stack, --input-size and "
+				       "--output-size do not apply)", o->guest);
+		sbx_snapshot_sizes(r->snap, cfg);
+	}
 	set_size(&cfg->heap_size, m->heap, r->opts.heap);
 	set_size(&cfg->stack_size, m->stack, r->opts.stack);
 	set_size(&cfg->input_size, m->input, r->opts.input_size);
@@ -191,19 +221,23 @@ static enum hl_err configure(struct run *r, struct sbx_config *cfg)
 	return set_policy(r, &cfg->policy);
 }
 
-static enum hl_err call(struct run *r)
+static enum hl_err create_sandbox(struct run *r, const struct sbx_config *cfg)
+{
+	if (r->snap != NULL)
+		return sbx_create_from(r->snap, cfg, &r->sbx, &r->stats, &r->diag);
+	return sbx_create(r->guest, cfg, &r->sbx, &r->stats, &r->diag);
+}
+
+static enum hl_err call(struct run *r, const struct sbx_config *c)
 {
 	const struct hl_export *e = ldr_find(r->guest, r->opts.function);
-	struct sbx_config cfg;
+	struct sbx_config cfg = *c;
 	struct hl_value result;
 	uint64_t t;
 	enum hl_err err;
 
 	if (e == NULL)
 		return unknown_function(r);
-	err = configure(r, &cfg);
-	if (err != HL_OK)
-		return err;
 	err = cli_convert(e, r->opts.args, r->opts.nargs, cfg.input_size, r->args, &r->argmem,
 			  &r->diag);
 	if (err != HL_OK)
@@ -213,7 +247,7 @@ static enum hl_err call(struct run *r)
 			       "the input buffer (%llu bytes); raise --input-size", e->name,
 			       (unsigned long long)sbx_call_size(e->name, r->args, e->nparams),
 			       (unsigned long long)cfg.input_size);
-	err = sbx_create(r->guest, &cfg, &r->sbx, &r->stats, &r->diag);
+	err = create_sandbox(r, &cfg);
 	if (err != HL_OK)
 		return err;
 	t = sbx_now_ns();
@@ -224,8 +258,47 @@ static enum hl_err call(struct run *r)
 	return err;
 }
 
+/* --save-snapshot: the sandbox right after init, to a file. */
+static enum hl_err save(struct run *r, const struct sbx_config *cfg)
+{
+	enum hl_err err = create_sandbox(r, cfg);
+
+	if (err == HL_OK)
+		err = sbx_save(r->sbx, r->opts.save_snapshot, &r->diag);
+	return err;
+}
+
+/* --batch: one sandbox answers every line of standard input; HostPrint's output is
+ * captured per call into its answer, so that standard output stays JSON Lines. */
+static enum hl_err batch(struct run *r, const struct sbx_config *c)
+{
+	struct sbx_config cfg = *c;
+	char *captured = NULL;
+	size_t ncaptured = 0;
+	uint64_t t;
+	struct cli_batch_opts bo = { .keep_state = r->opts.keep_state, .stats = r->opts.stats,
+				     .limit = c->input_size, .captured = &captured,
+				     .ncaptured = &ncaptured };
+	enum hl_err err;
+
+	bo.capture = open_memstream(&captured, &ncaptured);
+	if (bo.capture == NULL)
+		return hl_fail(&r->diag, HL_E_INTERNAL, "cannot capture output: %s",
+			       strerror(errno));
+	cfg.print_to = bo.capture;
+	err = create_sandbox(r, &cfg);
+	t = sbx_now_ns();
+	if (err == HL_OK)
+		err = cli_batch_run(r->sbx, r->guest, stdin, stdout, &bo, &r->diag);
+	r->call_ns = sbx_now_ns() - t;
+	fclose(bo.capture);
+	free(captured);
+	return err;
+}
+
 static enum hl_err run(struct run *r, int argc, char **argv)
 {
+	struct sbx_config cfg;
 	enum hl_err err = cli_parse(argc, argv, &r->opts, &r->diag);
 
 	if (err != HL_OK)
@@ -246,17 +319,20 @@ static enum hl_err run(struct run *r, int argc, char **argv)
 		cli_list(stdout, r->guest);
 		return HL_OK;
 	}
-	if (r->opts.check) {
-		struct sbx_config cfg;
-
-		err = configure(r, &cfg);
-		if (err == HL_OK)
-			err = sbx_config_check(&cfg, &r->diag);
+	err = configure(r, &cfg);
+	if (err == HL_OK && r->opts.check)
+		err = sbx_config_check(&cfg, &r->diag);
+	if (err != HL_OK || r->opts.check) {
 		if (err == HL_OK)
 			printf("%s: ok\n", r->opts.guest);
 		return err;
 	}
-	err = call(r);
+	if (r->opts.save_snapshot != NULL)
+		err = save(r, &cfg);
+	else if (r->opts.batch)
+		err = batch(r, &cfg);
+	else
+		err = call(r, &cfg);
 	/* Runtime failures name the guest file; the loader's messages already do. */
 	if (err != HL_OK && err != HL_E_USAGE)
 		hl_prefix(&r->diag, "%s", r->opts.guest);
@@ -270,10 +346,11 @@ int main(int argc, char **argv)
 
 	r.t_start = sbx_now_ns();
 	err = run(&r, argc, argv);
-	if (err == HL_OK && r.opts.stats && r.sbx != NULL)
+	if (r.opts.stats && r.guest != NULL && !r.opts.list && !r.opts.check)
 		print_stats(&r);
 	sbx_destroy(r.sbx);
-	ldr_close(r.guest);
+	ldr_close(r.elf);
+	sbx_snapshot_close(r.snap);
 	mf_free(r.mf);
 	free(r.allowed);
 	cli_argmem_free(&r.argmem);

@@ -23,7 +23,8 @@ struct cli_opts {
 	uint64_t heap, stack, input_size, output_size;
 	const char *allow[CLI_MAX_ALLOW]; /* --allow NAME, in order */
 	int nallow;
-	bool list, check, stats, help, version, no_seccomp;
+	const char *save_snapshot; /* --save-snapshot FILE */
+	bool list, check, stats, help, version, no_seccomp, batch, keep_state;
 };
 
 /* Parses argv.  Options may appear anywhere before "--"; an operand that starts with '-'
@@ -61,5 +62,56 @@ void cli_signature(const struct hl_export *e, char *buf, size_t len);
 
 /* Prints every export's signature, one per line. */
 void cli_list(FILE *out, const struct ldr_guest *g);
+
+/* Batch mode (hlrun(1), BATCH MODE): one JSON object per input line names a call, one
+ * JSON object per output line answers it. */
+#define CLI_BATCH_ID_MAX 128
+
+struct cli_batch_call {
+	const struct hl_export *e;          /* the function; NULL until the line names one */
+	struct hl_value args[HL_MAX_PARAMS]; /* converted to e's parameter types */
+	char id[CLI_BATCH_ID_MAX];          /* the line's "id" as JSON text; "" when none */
+};
+
+/* Parses one input line of len bytes (without its newline; need not be NUL-terminated)
+ * against g's exports.  limit bounds the bytes of one string or bytes argument.  Strings
+ * and bytes point into memory owned by m, valid until cli_argmem_free(m).  c->id is set
+ * as soon as it is read, so the answer to a bad line still carries it.  Errors:
+ * HL_E_USAGE with a message naming what is wrong (bad JSON and where, unknown key or
+ * function, wrong argument count, an argument that is not of its declared type);
+ * HL_E_INTERNAL when memory runs out. */
+enum hl_err cli_batch_parse(const char *line, size_t len, const struct ldr_guest *g,
+			    uint64_t limit, struct cli_batch_call *c, struct cli_argmem *m,
+			    struct hl_diag *d);
+
+/* Writes the answer to a call that succeeded, as one line, and flushes out.  output is
+ * what the guest printed (HostPrint) during the call, noutput bytes of any content; when
+ * noutput is not 0 the answer carries it as "output" (a JSON string) after "value". */
+void cli_batch_print_result(FILE *out, const struct cli_batch_call *c,
+			    const struct hl_value *v, const char *output, size_t noutput);
+
+/* Writes the answer to a line that failed (err is not HL_OK), as one line, and flushes
+ * out; output as for cli_batch_print_result(), after "error". */
+void cli_batch_print_error(FILE *out, const struct cli_batch_call *c, enum hl_err err,
+			   const char *msg, const char *output, size_t noutput);
+
+/* How cli_batch_run() works. */
+struct cli_batch_opts {
+	bool keep_state;  /* restore only after a crash or timeout, not after every call */
+	bool stats;       /* a timing line per call on standard error */
+	uint64_t limit;   /* the input buffer's size: bounds arguments and lines */
+	FILE *capture;    /* the stream the sandbox's HostPrint writes to (open_memstream) */
+	char **captured;  /* that stream's buffer and size, as open_memstream() keeps them */
+	size_t *ncaptured;
+};
+
+/* Answers each line of in on out, in order, with sandbox s of guest g, restoring s after
+ * each call (see struct cli_batch_opts).  Empty lines are skipped; a line that is not a
+ * valid call is answered with an error and the batch goes on.  Returns HL_OK when every
+ * line succeeded, otherwise the class of the first failure, with a summary in d; or
+ * HL_E_INTERNAL when the sandbox cannot be restored or input cannot be read, which ends
+ * the batch. */
+enum hl_err cli_batch_run(struct sbx *s, const struct ldr_guest *g, FILE *in, FILE *out,
+			  const struct cli_batch_opts *o, struct hl_diag *d);
 
 #endif

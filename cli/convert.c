@@ -1,5 +1,6 @@
 /* Converting command-line arguments to the guest's declared parameter types. */
 #include "cli/cli.h"
+#include "cli/cli_internal.h"
 #include "common/units.h"
 
 #include <errno.h>
@@ -113,17 +114,17 @@ static bool parse_int(const char *s, bool is_signed, int64_t *sv, uint64_t *uv, 
 	return true;
 }
 
-static enum hl_err bad(struct hl_diag *d, const struct hl_export *e, int i, const char *s,
-		       uint32_t type, const char *why)
+static enum hl_err bad(struct hl_diag *d, const struct hl_export *e, int i,
+		       const char *shown, uint32_t type, const char *why)
 {
 	/* "an i32", "an f64", but "a u32", "a bool". */
 	return hl_fail(d, HL_E_USAGE, "%s: argument %d: '%s' is not %s %s (%s)", e->name, i + 1,
-		       s, type == HL_T_I32 || type == HL_T_I64 || type == HL_T_F32 ||
+		       shown, type == HL_T_I32 || type == HL_T_I64 || type == HL_T_F32 ||
 		       type == HL_T_F64 ? "an" : "a", hlw_type_name(type), why);
 }
 
-static enum hl_err to_int(const struct hl_export *e, int i, const char *s, struct hl_value *v,
-			  struct hl_diag *d)
+static enum hl_err to_int(const struct hl_export *e, int i, const char *s,
+			  const char *shown, struct hl_value *v, struct hl_diag *d)
 {
 	bool is_signed = v->type == HL_T_I32 || v->type == HL_T_I64, neg;
 	int64_t sv = 0;
@@ -132,24 +133,24 @@ static enum hl_err to_int(const struct hl_export *e, int i, const char *s, struc
 	switch (v->type) {
 	case HL_T_I32:
 		if (!parse_int(s, true, &sv, &uv, &neg) || sv < INT32_MIN || sv > INT32_MAX)
-			return bad(d, e, i, s, v->type, "decimal or 0x hex, -2147483648 to "
+			return bad(d, e, i, shown, v->type, "decimal or 0x hex, -2147483648 to "
 				   "2147483647");
 		v->u.i32 = (int32_t)sv;
 		return HL_OK;
 	case HL_T_I64:
 		if (!parse_int(s, true, &sv, &uv, &neg))
-			return bad(d, e, i, s, v->type, "decimal or 0x hex, -2^63 to 2^63-1");
+			return bad(d, e, i, shown, v->type, "decimal or 0x hex, -2^63 to 2^63-1");
 		v->u.i64 = sv;
 		return HL_OK;
 	default:
 		break;
 	}
 	if (!parse_int(s, is_signed, &sv, &uv, &neg) || (neg && uv != 0))
-		return bad(d, e, i, s, v->type, v->type == HL_T_U32 ?
+		return bad(d, e, i, shown, v->type, v->type == HL_T_U32 ?
 			   "decimal or 0x hex, 0 to 4294967295" :
 			   "decimal or 0x hex, 0 to 18446744073709551615");
 	if (v->type == HL_T_U32 && uv > UINT32_MAX)
-		return bad(d, e, i, s, v->type, "decimal or 0x hex, 0 to 4294967295");
+		return bad(d, e, i, shown, v->type, "decimal or 0x hex, 0 to 4294967295");
 	if (v->type == HL_T_U32)
 		v->u.u32 = (uint32_t)uv;
 	else
@@ -158,7 +159,7 @@ static enum hl_err to_int(const struct hl_export *e, int i, const char *s, struc
 }
 
 static enum hl_err to_float(const struct hl_export *e, int i, const char *s,
-			    struct hl_value *v, struct hl_diag *d)
+			    const char *shown, struct hl_value *v, struct hl_diag *d)
 {
 	char *end;
 	double x;
@@ -173,7 +174,7 @@ static enum hl_err to_float(const struct hl_export *e, int i, const char *s,
 	}
 	if (end == s || *end != '\0' || isspace((unsigned char)s[0]) ||
 	    (errno == ERANGE && isinf(x)))
-		return bad(d, e, i, s, v->type, "a decimal or 0x hex number, inf or nan, within "
+		return bad(d, e, i, shown, v->type, "a decimal or 0x hex number, inf or nan, within "
 			   "range");
 	if (v->type == HL_T_F32)
 		v->u.f32 = f;
@@ -182,20 +183,20 @@ static enum hl_err to_float(const struct hl_export *e, int i, const char *s,
 	return HL_OK;
 }
 
-static enum hl_err scalar(const struct hl_export *e, int i, const char *s, struct hl_value *v,
-			  struct hl_diag *d)
+enum hl_err cli_convert_text(const struct hl_export *e, int i, const char *s,
+			     const char *shown, struct hl_value *v, struct hl_diag *d)
 {
 	switch (v->type) {
 	case HL_T_F32:
 	case HL_T_F64:
-		return to_float(e, i, s, v, d);
+		return to_float(e, i, s, shown, v, d);
 	case HL_T_BOOL:
 		if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)
-			return bad(d, e, i, s, v->type, "true or false");
+			return bad(d, e, i, shown, v->type, "true or false");
 		v->u.b = s[0] == 't';
 		return HL_OK;
 	default:
-		return to_int(e, i, s, v, d);
+		return to_int(e, i, s, shown, v, d);
 	}
 }
 
@@ -238,7 +239,7 @@ static enum hl_err convert_one(const struct hl_export *e, int i, const char *arg
 			       "parameter accepts (this one is %s)", e->name, i + 1,
 			       hlw_type_name(v->type));
 	if (v->type != HL_T_STRING && v->type != HL_T_BYTES)
-		return scalar(e, i, (const char *)data, v, d);
+		return cli_convert_text(e, i, (const char *)data, (const char *)data, v, d);
 	if (len > UINT32_MAX)
 		return hl_fail(d, HL_E_USAGE, "%s: argument %d: %llu bytes is too long", e->name,
 			       i + 1, (unsigned long long)len);

@@ -32,21 +32,28 @@ void cli_usage(FILE *f)
 {
 	fputs("usage: hlrun [-t DURATION] [--heap SIZE] [--stack SIZE] [--input-size SIZE]\n"
 	      "             [--output-size SIZE] [--allow NAME]... [--stats]\n"
-	      "             GUEST|MANIFEST FUNCTION [ARG...]\n"
+	      "             GUEST|MANIFEST|SNAPSHOT FUNCTION [ARG...]\n"
 	      "       hlrun [OPTIONS] -m MANIFEST FUNCTION [ARG...]\n"
-	      "       hlrun --list GUEST|MANIFEST\n"
-	      "       hlrun --check GUEST|MANIFEST\n"
+	      "       hlrun [OPTIONS] --batch [--keep-state] GUEST|MANIFEST|SNAPSHOT\n"
+	      "       hlrun [OPTIONS] --save-snapshot FILE GUEST|MANIFEST\n"
+	      "       hlrun --list GUEST|MANIFEST|SNAPSHOT\n"
+	      "       hlrun --check GUEST|MANIFEST|SNAPSHOT\n"
 	      "       hlrun --help | --version\n", f);
 }
 
 void cli_help(FILE *f)
 {
 	cli_usage(f);
-	fputs("\nRun FUNCTION of the guest ELF GUEST, or of the guest a YAML MANIFEST names, in\n"
-	      "a KVM micro-VM and print its result.  Each ARG is converted to the type the\n"
-	      "guest declares for it; an ARG of '-' is read from standard input, a bytes ARG\n"
-	      "of '@FILE' from FILE.  Options override the manifest.\n\n"
+	fputs("\nRun FUNCTION of the guest ELF GUEST, of the guest a YAML MANIFEST names, or of\n"
+	      "a SNAPSHOT saved after the guest's init, in a KVM micro-VM and print its result.\n"
+	      "Each ARG is converted to the type the guest declares for it; an ARG of '-' is\n"
+	      "read from standard input, a bytes ARG of '@FILE' from FILE.  Options override\n"
+	      "the manifest.\n\n"
 	      "  -m, --manifest FILE     the manifest, even if it does not look like one\n"
+	      "      --batch             run one call per JSON line of standard input, answer\n"
+	      "                          each with a JSON line; memory is restored after each\n"
+	      "      --keep-state        with --batch: keep memory from call to call\n"
+	      "      --save-snapshot FILE  run the guest's init and save the VM to FILE\n"
 	      "      --allow NAME        let the guest call host function NAME (repeatable)\n"
 	      "      --check             validate the manifest and its guest, run nothing\n"
 	      "  -t, --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s, 1m)\n"
@@ -118,6 +125,11 @@ static enum hl_err option(const char *a, int argc, char **argv, int *i, struct c
 			o->allow[o->nallow++] = val;
 		return err;
 	}
+	if (IS("--save-snapshot")) {
+		err = value_of(a, eq, argc, argv, i, &val, d);
+		o->save_snapshot = val;
+		return err;
+	}
 	if (IS("--heap") || IS("--stack") || IS("--input-size") || IS("--output-size")) {
 		uint64_t *dst = IS("--heap") ? &o->heap : IS("--stack") ? &o->stack :
 				IS("--input-size") ? &o->input_size : &o->output_size;
@@ -133,6 +145,10 @@ static enum hl_err option(const char *a, int argc, char **argv, int *i, struct c
 		o->check = true;
 	else if (IS("--no-seccomp"))
 		o->no_seccomp = true;
+	else if (IS("--batch"))
+		o->batch = true;
+	else if (IS("--keep-state"))
+		o->keep_state = true;
 	else if (IS("--stats"))
 		o->stats = true;
 	else if (IS("-h") || IS("--help"))
@@ -168,8 +184,11 @@ enum hl_err cli_parse(int argc, char **argv, struct cli_opts *o, struct hl_diag 
 	}
 	if (o->help || o->version)
 		return HL_OK;
-	if (o->list && o->check)
-		return hl_fail(d, HL_E_USAGE, "--list and --check exclude each other");
+	if (o->list + o->check + o->batch + (o->save_snapshot != NULL) > 1)
+		return hl_fail(d, HL_E_USAGE, "--list, --check, --batch and --save-snapshot "
+			       "exclude each other");
+	if (o->keep_state && !o->batch)
+		return hl_fail(d, HL_E_USAGE, "--keep-state needs --batch");
 	/* With -m, the manifest is not an operand: operands start at FUNCTION. */
 	if (!o->manifest) {
 		if (nops < 1)
@@ -178,9 +197,10 @@ enum hl_err cli_parse(int argc, char **argv, struct cli_opts *o, struct hl_diag 
 		argv++;
 		nops--;
 	}
-	if (o->list || o->check)
-		return nops == 0 ? HL_OK : hl_fail(d, HL_E_USAGE, "%s takes only GUEST or MANIFEST",
-						    o->list ? "--list" : "--check");
+	if (o->list || o->check || o->batch || o->save_snapshot != NULL)
+		return nops == 0 ? HL_OK : hl_fail(d, HL_E_USAGE, "%s takes no FUNCTION or ARG",
+						    o->list ? "--list" : o->check ? "--check" :
+						    o->batch ? "--batch" : "--save-snapshot");
 	if (nops < 1)
 		return hl_fail(d, HL_E_USAGE, "missing FUNCTION (hlrun --list %s shows them)",
 			       o->guest);

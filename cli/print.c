@@ -1,28 +1,48 @@
 /* Printing typed results and function signatures. */
 #include "cli/cli.h"
+#include "cli/cli_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The shortest decimal form that reads back as the same value. */
+static bool reads_back(const char *text, double x, bool single)
+{
+	return single ? strtof(text, NULL) == (float)x : strtod(text, NULL) == x;
+}
+
+void cli_format_float(char *buf, size_t len, double x, bool single)
+{
+	char fixed[400];
+
+	if (isnan(x) || isinf(x)) {
+		snprintf(buf, len, "%s", isnan(x) ? "nan" : x < 0 ? "-inf" : "inf");
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, x);
+		if (reads_back(buf, x, single))
+			break;
+	}
+	if (strchr(buf, 'e') == NULL)
+		return;
+	/* %g chose an exponent: plain digits win when they are not longer (100, not
+	 * 1e+02). */
+	for (int prec = 0; prec <= 17; prec++) {
+		snprintf(fixed, sizeof fixed, "%.*f", prec, x);
+		if (reads_back(fixed, x, single)) {
+			if (strlen(fixed) <= strlen(buf) && strlen(fixed) < len)
+				memcpy(buf, fixed, strlen(fixed) + 1);
+			return;
+		}
+	}
+}
+
 static void print_float(FILE *out, double x, bool single)
 {
 	char buf[40];
 
-	if (isnan(x)) {
-		fputs("nan\n", out);
-		return;
-	}
-	if (isinf(x)) {
-		fputs(x < 0 ? "-inf\n" : "inf\n", out);
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof buf, "%.*g", prec, x);
-		if (single ? strtof(buf, NULL) == (float)x : strtod(buf, NULL) == x)
-			break;
-	}
+	cli_format_float(buf, sizeof buf, x, single);
 	fprintf(out, "%s\n", buf);
 }
 

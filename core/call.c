@@ -170,7 +170,9 @@ enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_v
 	if (st != HLW_OK)
 		return hl_fail(d, HL_E_USAGE, "%s: arguments cannot be encoded: %s", e->name,
 			       hlw_strerror(st));
+	sbx_mark_dirty(s, s->layout.input, size);
 	s->phase = e->name;
+	s->printed = 0;
 	r = (struct hv_regs){ .rip = s->dispatch, .rdi = HL_PEB_ADDR, .rflags = 2,
 			      .rsp = s->layout.stack + s->layout.stack_size };
 	err = hv_set_regs(s->vm, &r, d);

@@ -33,17 +33,18 @@ static const int allowed_syscalls[] = {
 #endif
 };
 
-/* ioctl: the vCPU's own requests, and the terminal query stdio makes on first output. */
-static int allow_ioctls(scmp_filter_ctx ctx, int vcpu_fd)
+/* ioctl: the VM's and vCPU's own requests, and the terminal query stdio makes on first
+ * output. */
+static int allow_ioctls(scmp_filter_ctx ctx, const struct hv_vm *vm)
 {
-	size_t n;
-	const unsigned long *requests = hv_run_requests(&n);
-	int rc = 0;
+	struct hv_ioctl calls[16];
+	size_t n = hv_run_ioctls(vm, calls, sizeof calls / sizeof calls[0]);
+	int rc = n > sizeof calls / sizeof calls[0] ? -EOVERFLOW : 0;
 
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu_fd),
-				      SCMP_A1(SCMP_CMP_EQ, requests[i]));
+				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)calls[i].fd),
+				      SCMP_A1(SCMP_CMP_EQ, calls[i].request));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				      SCMP_A1(SCMP_CMP_EQ, TCGETS));
@@ -65,6 +66,23 @@ static int allow_open_read_only(scmp_filter_ctx ctx)
 	return rc;
 }
 
+/* Saving a snapshot creates a new file exclusively, syncs it and renames it into place
+ * (or removes it after a failure). */
+static const int save_syscalls[] = {
+	SCMP_SYS(fsync), SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2),
+	SCMP_SYS(unlink), SCMP_SYS(unlinkat),
+};
+
+static int allow_save(scmp_filter_ctx ctx)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				  SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_EXCL, O_CREAT | O_EXCL));
+
+	for (size_t i = 0; i < sizeof save_syscalls / sizeof save_syscalls[0] && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, save_syscalls[i], 0);
+	return rc;
+}
+
 enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
@@ -74,9 +92,11 @@ enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d)
 	     i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
 	if (rc == 0)
-		rc = allow_ioctls(ctx, hv_vcpu_fd(s->vm));
+		rc = allow_ioctls(ctx, s->vm);
 	if (rc == 0)
 		rc = allow_open_read_only(ctx);
+	if (rc == 0 && s->cfg.save)
+		rc = allow_save(ctx);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);

@@ -33,7 +33,8 @@ struct sbx_policy {
 	size_t nenv;
 	const char *const *files;   /* files, or directories whose contents, ReadFile may read */
 	size_t nfiles;
-	uint64_t max_output;        /* bytes HostPrint may write in all; within [1, MAX] */
+	uint64_t max_output;        /* bytes HostPrint may write in init and in each call;
+				     * within [1, MAX] */
 };
 
 struct sbx_config {
@@ -47,6 +48,12 @@ struct sbx_config {
 	/* Confine the whole process with seccomp before guest code runs.  It cannot be
 	 * undone: a process that creates more sandboxes must not set it. */
 	bool seccomp;
+	/* Track the pages each call writes, so that sbx_restore() can put the sandbox back
+	 * to its state after init (batch mode, snapshots). */
+	bool restore;
+	/* The sandbox will be saved (sbx_save()): with seccomp, hlrun may also create a file
+	 * exclusively and rename it. */
+	bool save;
 	struct sbx_policy policy;
 };
 
@@ -99,6 +106,50 @@ uint64_t sbx_call_size(const char *fn, const struct hl_value *args, uint16_t nar
  * the sandbox is poisoned: further calls fail with HL_E_INTERNAL. */
 enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_value *args,
 		     uint16_t nargs, struct hl_value *result, struct hl_diag *d);
+
+/* Puts memory and the vCPU back to their state after init (cfg.restore must be set) and
+ * lifts the poison of a crash or timeout.  The cost follows the pages written since the
+ * last restore; *pages (may be NULL) receives their number.  Errors: HL_E_INTERNAL (the
+ * sandbox stays poisoned). */
+enum hl_err sbx_restore(struct sbx *s, uint64_t *pages, struct hl_diag *d);
+
+/* Whether a crash or timeout left the sandbox unusable until sbx_restore(). */
+bool sbx_poisoned(const struct sbx *s);
+
+/* Saves s as it was after init (cfg.restore must have been set) to the snapshot file
+ * path, atomically.  Errors: HL_E_USAGE (path cannot be written), HL_E_INTERNAL. */
+enum hl_err sbx_save(const struct sbx *s, const char *path, struct hl_diag *d);
+
+/* A snapshot file, validated and mapped.  Its first bytes are the magic below (no NUL),
+ * which tells it apart from a guest ELF or a manifest. */
+struct sbx_snapshot;
+
+#define SBX_SNAPSHOT_MAGIC "\177HLSNAP\n"
+#define SBX_SNAPSHOT_MAGIC_SIZE 8
+
+/* Opens and validates the snapshot file path (hostile input, like a guest ELF).  The file
+ * must not change while the snapshot is open.  Errors: HL_E_INVALID naming what is wrong
+ * (truncated, another format or ABI version, a size or offset out of bounds, a bad
+ * embedded guest), HL_E_INTERNAL. */
+enum hl_err sbx_snapshot_open(const char *path, struct sbx_snapshot **out,
+			      struct hl_diag *d);
+
+/* Releases the snapshot; sandboxes made from it must be destroyed first.  Accepts NULL. */
+void sbx_snapshot_close(struct sbx_snapshot *snap);
+
+/* The guest the snapshot was made from (owned by the snapshot). */
+const struct ldr_guest *sbx_snapshot_guest(const struct sbx_snapshot *snap);
+
+/* Sets cfg's four memory sizes to the snapshot's, which cannot change. */
+void sbx_snapshot_sizes(const struct sbx_snapshot *snap, struct sbx_config *cfg);
+
+/* Creates a sandbox in the state the snapshot saved, without loading the guest or running
+ * its init: the memory image is mapped copy-on-write, pages are read when touched.  cfg's
+ * sizes are replaced by the snapshot's.  Errors: as sbx_create(), and HL_E_INVALID when
+ * cfg's policy does not allow a host function the snapshot was saved with, or KVM refuses
+ * the saved vCPU state. */
+enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_config *cfg,
+			    struct sbx **out, struct sbx_stats *stats, struct hl_diag *d);
 
 /* CLOCK_MONOTONIC in nanoseconds, the clock of every timing hlrun reports. */
 uint64_t sbx_now_ns(void);

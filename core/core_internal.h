@@ -31,6 +31,9 @@ struct sbx_layout {
 enum hl_err sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
 		       struct sbx_layout *l, struct hl_diag *d);
 
+/* Whether addr lies in the file-backed part of one of g's executable segments. */
+bool sbx_in_code(const struct ldr_guest *g, uint64_t addr);
+
 /* The per-call deadline: a POSIX timer that sends SIGALRM to this thread, which KVM
  * unblocks only while the guest runs (see hv_set_kick_signal()). */
 struct sbx_timer {
@@ -43,7 +46,7 @@ struct sbx_timer {
 
 enum hl_err sbx_timer_init(struct sbx_timer *t, struct hv_vm *vm, struct hl_diag *d);
 void sbx_timer_fini(struct sbx_timer *t);
-/* Arms the timer ms milliseconds from now (0 disarms). */
+/* Arms the timer ms milliseconds from now; 0 disarms it and drops a tick left pending. */
 enum hl_err sbx_timer_arm(struct sbx_timer *t, uint64_t ms, struct hl_diag *d);
 /* True once the armed deadline has passed. */
 bool sbx_timer_expired(const struct sbx_timer *t);
@@ -58,8 +61,31 @@ struct sbx {
 	uint64_t dispatch;        /* entry of every call, reported by init */
 	const char *phase;        /* "init" or the function being called, for messages */
 	bool poisoned;
-	uint64_t printed;         /* bytes HostPrint wrote, counted against max_output */
+	uint64_t printed;         /* bytes HostPrint wrote in this call, against max_output */
+	/* Restore (cfg.restore): one bit per page in each bitmap of nwords words. */
+	uint64_t nwords;
+	uint64_t *dirty;          /* scratch: pages written since the last look */
+	uint64_t *host_dirty;     /* pages hlrun wrote since the last look */
+	uint64_t *saved;          /* pages of the baseline that may be non-zero */
+	uint8_t *base;            /* guest memory as it was after init (mem_size bytes) */
+	struct hv_state base_state;
 };
+
+/* Maps size bytes of zero pages with prot, private and without reserving swap: pages
+ * cost host memory only once touched.  Errors: HL_E_INTERNAL. */
+enum hl_err sbx_map_zero(uint64_t size, int prot, uint8_t **out, struct hl_diag *d);
+
+/* Allocates the dirty-page bitmaps; called before guest memory is given to KVM.
+ * Errors: HL_E_INTERNAL. */
+enum hl_err sbx_track_init(struct sbx *s, struct hl_diag *d);
+
+/* Records that hlrun wrote [gpa, gpa + len) of guest memory, which KVM's dirty log does
+ * not see.  Does nothing unless the sandbox tracks pages. */
+void sbx_mark_dirty(struct sbx *s, uint64_t gpa, uint64_t len);
+
+/* After init: copies every page written so far into the baseline and reads the vCPU's
+ * state, for sbx_restore().  Errors: HL_E_INTERNAL. */
+enum hl_err sbx_take_baseline(struct sbx *s, struct hl_diag *d);
 
 /* How a run of the guest ended when it ended well. */
 enum sbx_stop {

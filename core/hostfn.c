@@ -200,6 +200,7 @@ static enum hl_err reply_error(struct sbx *s, int32_t code, const char *msg, str
 		return hl_fail(d, HL_E_CRASH, "%s: output buffer of %llu bytes cannot hold a "
 			       "host-call error reply", s->phase,
 			       (unsigned long long)s->layout.output_size);
+	sbx_mark_dirty(s, s->layout.output, size);
 	return HL_OK;
 }
 
@@ -252,8 +253,10 @@ static enum hl_err reply(struct sbx *s, const struct host_fn *f, struct sbx_host
 	if (o->code != 0)
 		return reply_error(s, o->code, o->msg, d);
 	m.vals[0] = o->val;
-	if (hlw_encode(s->mem + s->layout.output, s->layout.output_size, &m, &size) == HLW_OK)
+	if (hlw_encode(s->mem + s->layout.output, s->layout.output_size, &m, &size) == HLW_OK) {
+		sbx_mark_dirty(s, s->layout.output, size);
 		return HL_OK;
+	}
 	snprintf(o->msg, sizeof o->msg, "%s: a reply of %llu bytes does not fit the output "
 		 "buffer (%llu bytes); raise --output-size", f->name,
 		 (unsigned long long)hlw_size(&m), (unsigned long long)s->layout.output_size);

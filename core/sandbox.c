@@ -83,15 +83,28 @@ static enum hl_err enter_at(struct sbx *s, uint64_t entry, struct hl_diag *d)
 	return hv_set_regs(s->vm, &r, d);
 }
 
-static int in_code(const struct ldr_guest *g, uint64_t addr)
+bool sbx_in_code(const struct ldr_guest *g, uint64_t addr)
 {
 	for (size_t i = 0; i < ldr_nsegments(g); i++) {
 		const struct ldr_segment *seg = ldr_segment(g, i);
 
 		if ((seg->flags & LDR_X) && addr >= seg->vaddr && addr - seg->vaddr < seg->filesz)
-			return 1;
+			return true;
 	}
-	return 0;
+	return false;
+}
+
+enum hl_err sbx_map_zero(uint64_t size, int prot, uint8_t **out, struct hl_diag *d)
+{
+	/* Pages cost only when touched: a large heap is free until the guest uses it. */
+	void *p = mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	*out = NULL;
+	if (p == MAP_FAILED)
+		return hl_fail(d, HL_E_INTERNAL, "cannot map %llu bytes of guest memory: %s",
+			       (unsigned long long)size, strerror(errno));
+	*out = p;
+	return HL_OK;
 }
 
 static enum hl_err map_memory(struct sbx *s, struct hl_diag *d)
@@ -101,15 +114,11 @@ static enum hl_err map_memory(struct sbx *s, struct hl_diag *d)
 
 	if (err != HL_OK)
 		return err;
-	/* Pages cost only when touched: a large heap is free until the guest uses it. */
-	s->mem = mmap(NULL, s->layout.mem_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (s->mem == MAP_FAILED) {
-		s->mem = NULL;
-		return hl_fail(d, HL_E_INTERNAL, "cannot map %llu bytes of guest memory: %s",
-			       (unsigned long long)s->layout.mem_size, strerror(errno));
-	}
-	err = hv_set_memory(s->vm, s->mem, s->layout.mem_size, d);
+	err = sbx_map_zero(s->layout.mem_size, PROT_READ | PROT_WRITE, &s->mem, d);
+	if (err == HL_OK && s->cfg.restore)
+		err = sbx_track_init(s, d);
+	if (err == HL_OK)
+		err = hv_set_memory(s->vm, s->mem, s->layout.mem_size, s->cfg.restore, d);
 	if (err != HL_OK)
 		return err;
 	boot = (struct hv_boot){
@@ -120,7 +129,20 @@ static enum hl_err map_memory(struct sbx *s, struct hl_diag *d)
 		.regions = s->layout.regions,
 		.nregions = s->layout.nregions,
 	};
+	/* The GDT, TSS and page tables hv_setup_long_mode() writes. */
+	sbx_mark_dirty(s, HL_HOST_AREA, s->layout.pt_addr + s->layout.pt_size - HL_HOST_AREA);
 	return hv_setup_long_mode(s->vm, &boot, d);
+}
+
+/* hlrun's own writes before init: the guest's segments and the PEB. */
+static void mark_loaded(struct sbx *s)
+{
+	for (size_t i = 0; i < ldr_nsegments(s->guest); i++) {
+		const struct ldr_segment *seg = ldr_segment(s->guest, i);
+
+		sbx_mark_dirty(s, seg->vaddr, seg->memsz);
+	}
+	sbx_mark_dirty(s, HL_PEB_ADDR, sizeof(struct hl_peb));
 }
 
 static enum hl_err run_init(struct sbx *s, struct hl_diag *d)
@@ -134,7 +156,7 @@ static enum hl_err run_init(struct sbx *s, struct hl_diag *d)
 		err = sbx_run(s, &dispatch, d);
 	if (err != HL_OK)
 		return err;
-	if (!in_code(s->guest, dispatch)) {
+	if (!sbx_in_code(s->guest, dispatch)) {
 		s->poisoned = true;
 		return hl_fail(d, HL_E_CRASH, "guest init reported dispatch address 0x%x, which "
 			       "is not in its code (protocol violation)", dispatch);
@@ -158,14 +180,18 @@ static enum hl_err create(struct sbx *s, struct sbx_stats *st, struct hl_diag *d
 	t2 = sbx_now_ns();
 	if (err == HL_OK)
 		err = ldr_load(s->guest, s->mem, s->layout.mem_size, d);
-	if (err == HL_OK)
+	if (err == HL_OK) {
 		write_peb(s);
+		mark_loaded(s);
+	}
 	/* From here on guest code runs: hlrun keeps only the system calls it needs. */
 	if (err == HL_OK && s->cfg.seccomp)
 		err = sbx_confine(s, d);
 	t3 = sbx_now_ns();
 	if (err == HL_OK)
 		err = run_init(s, d);
+	if (err == HL_OK && s->cfg.restore)
+		err = sbx_take_baseline(s, d);
 	if (st != NULL)
 		*st = (struct sbx_stats){ t1 - t0, t2 - t1, t3 - t2, sbx_now_ns() - t3 };
 	return err;
@@ -203,6 +229,11 @@ void sbx_destroy(struct sbx *s)
 	hv_destroy(s->vm);
 	if (s->mem != NULL)
 		munmap(s->mem, s->layout.mem_size);
+	if (s->base != NULL)
+		munmap(s->base, s->layout.mem_size);
+	free(s->dirty);
+	free(s->host_dirty);
+	free(s->saved);
 	free(s);
 }
 

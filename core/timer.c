@@ -50,19 +50,28 @@ enum hl_err sbx_timer_init(struct sbx_timer *t, struct hv_vm *vm, struct hl_diag
 	return hv_set_kick_signal(vm, KICK_SIGNAL, d);
 }
 
-void sbx_timer_fini(struct sbx_timer *t)
+/* Drops a tick that is pending.  KVM_RUN unblocks the signal only while it runs, so a
+ * tick that stopped a run stays pending afterwards and would stop every later run at
+ * once. */
+static void drop_pending_tick(void)
 {
 	sigset_t set;
 	struct timespec zero = { 0, 0 };
 
+	sigemptyset(&set);
+	sigaddset(&set, KICK_SIGNAL);
+	while (sigtimedwait(&set, NULL, &zero) == KICK_SIGNAL)
+		;
+}
+
+void sbx_timer_fini(struct sbx_timer *t)
+{
+	sigset_t set;
+
 	if (t->created) {
 		timer_delete(t->id);
 		t->created = false;
-		/* Drop a tick that fired after the last run. */
-		sigemptyset(&set);
-		sigaddset(&set, KICK_SIGNAL);
-		while (sigtimedwait(&set, NULL, &zero) == KICK_SIGNAL)
-			;
+		drop_pending_tick();
 		sigaction(KICK_SIGNAL, &t->old_action, NULL);
 	}
 	if (t->blocked) {
@@ -85,6 +94,9 @@ enum hl_err sbx_timer_arm(struct sbx_timer *t, uint64_t ms, struct hl_diag *d)
 	}
 	if (timer_settime(t->id, 0, &its, NULL) < 0)
 		return hl_fail(d, HL_E_INTERNAL, "timer_settime: %s", strerror(errno));
+	/* Disarmed, no new tick can come; a tick of the deadline just passed may wait. */
+	if (ms == 0)
+		drop_pending_tick();
 	return HL_OK;
 }
 

@@ -4,6 +4,7 @@
 #ifndef KVM_KVM_H
 #define KVM_KVM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,18 +25,33 @@ enum hl_err hv_create_vm(struct hv_vm *vm, struct hl_diag *d);
 /* Releases everything hv_open() and later calls acquired.  Accepts NULL. */
 void hv_destroy(struct hv_vm *vm);
 
-/* For a seccomp filter: the vCPU's descriptor, and the ioctl requests that hv_run() and
- * hv_get_regs() make on it (n of them). */
-int hv_vcpu_fd(const struct hv_vm *vm);
-const unsigned long *hv_run_requests(size_t *n);
+/* For a seccomp filter: the ioctls that running, reading and restoring the vCPU and
+ * reading the dirty log make once the VM is set up, each with its descriptor.  Fills at
+ * most max entries of out and returns how many there are. */
+struct hv_ioctl {
+	int fd;
+	unsigned long request;
+};
+size_t hv_run_ioctls(const struct hv_vm *vm, struct hv_ioctl *out, size_t max);
 
 /* KVM_GET_API_VERSION as reported by the device. */
 int hv_api_version(const struct hv_vm *vm);
 
 /* Makes [host, host + size) the guest's physical memory starting at guest address 0.  The
  * caller keeps ownership of the mapping and must keep it alive until hv_destroy().  size
- * must be a multiple of 4096.  Errors: HL_E_INTERNAL (or HL_E_NOKVM for ENOMEM/EPERM). */
-enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, struct hl_diag *d);
+ * must be a multiple of 4096.  With log_dirty, KVM records each page the guest writes
+ * (see hv_dirty_log()).  Errors: HL_E_INTERNAL (or HL_E_NOKVM for ENOMEM/EPERM). */
+enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_dirty,
+			  struct hl_diag *d);
+
+/* 64-bit words of a bitmap with one bit per 4 KiB page of mem_size bytes. */
+uint64_t hv_dirty_words(uint64_t mem_size);
+
+/* Stores in bitmap (hv_dirty_words() words, one bit per page) the pages the guest wrote
+ * since the last call (or since hv_set_memory() with log_dirty), and starts a new round.
+ * Pages hlrun itself writes are not recorded.  On AMD, every page of the guest's page
+ * tables that a walk reads counts as written.  Errors: HL_E_INTERNAL. */
+enum hl_err hv_dirty_log(struct hv_vm *vm, uint64_t *bitmap, struct hl_diag *d);
 
 /* A guest-virtual range to map (identity: virtual = physical) with its permissions. */
 #define HV_MAP_WRITE 1u
@@ -77,6 +93,20 @@ struct hv_regs {
 
 enum hl_err hv_get_regs(struct hv_vm *vm, struct hv_regs *r, struct hl_diag *d);
 enum hl_err hv_set_regs(struct hv_vm *vm, const struct hv_regs *r, struct hl_diag *d);
+
+/* The rest of the vCPU's state, which a snapshot keeps and a restore puts back: control,
+ * segment and descriptor-table registers, EFER, the x87/SSE state, debug registers and
+ * the system-call MSRs.  Opaque to callers; a fixed size, so it can be stored in a file
+ * (hv_set_state() lets KVM refuse a state that is not valid). */
+#define HV_STATE_SIZE 2048
+struct hv_state {
+	uint8_t bytes[HV_STATE_SIZE];
+};
+
+/* Reads and writes that state.  Errors: HL_E_INTERNAL, or for hv_set_state() HL_E_INVALID
+ * when KVM refuses the state (the message names which part). */
+enum hl_err hv_get_state(struct hv_vm *vm, struct hv_state *st, struct hl_diag *d);
+enum hl_err hv_set_state(struct hv_vm *vm, const struct hv_state *st, struct hl_diag *d);
 
 /* Why the vCPU stopped. */
 enum hv_exit_kind {

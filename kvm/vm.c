@@ -113,17 +113,25 @@ void hv_destroy(struct hv_vm *vm)
 	free(vm);
 }
 
-int hv_vcpu_fd(const struct hv_vm *vm)
+size_t hv_run_ioctls(const struct hv_vm *vm, struct hv_ioctl *out, size_t max)
 {
-	return vm->vcpu_fd;
-}
+	const struct hv_ioctl all[] = {
+		{ vm->vcpu_fd, KVM_RUN },
+		{ vm->vcpu_fd, KVM_GET_REGS },
+		{ vm->vcpu_fd, KVM_GET_SREGS },
+		{ vm->vcpu_fd, KVM_GET_FPU },
+		{ vm->vcpu_fd, KVM_GET_DEBUGREGS },
+		{ vm->vcpu_fd, KVM_GET_MSRS },
+		{ vm->vcpu_fd, KVM_SET_SREGS },
+		{ vm->vcpu_fd, KVM_SET_FPU },
+		{ vm->vcpu_fd, KVM_SET_DEBUGREGS },
+		{ vm->vcpu_fd, KVM_SET_MSRS },
+		{ vm->vm_fd, KVM_GET_DIRTY_LOG },
+	};
+	size_t n = sizeof all / sizeof all[0];
 
-const unsigned long *hv_run_requests(size_t *n)
-{
-	static const unsigned long requests[] = { KVM_RUN, KVM_GET_REGS };
-
-	*n = sizeof requests / sizeof requests[0];
-	return requests;
+	memcpy(out, all, (n < max ? n : max) * sizeof *out);
+	return n;
 }
 
 int hv_api_version(const struct hv_vm *vm)
@@ -131,10 +139,12 @@ int hv_api_version(const struct hv_vm *vm)
 	return vm->api_version;
 }
 
-enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, struct hl_diag *d)
+enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_dirty,
+			  struct hl_diag *d)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = 0,
+		.flags = log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 		.guest_phys_addr = 0,
 		.memory_size = size,
 		.userspace_addr = (uint64_t)(uintptr_t)host,

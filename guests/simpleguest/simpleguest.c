@@ -2,6 +2,12 @@
 #include "hlguest.h"
 
 static int32_t counter;
+static int32_t inits; /* how often init ran in this memory: 1, also from a snapshot */
+
+void hl_guest_init(void)
+{
+	inits++;
+}
 
 static int echo(const struct hl_value *a, struct hl_value *r)
 {
@@ -9,6 +15,17 @@ static int echo(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(Echo, echo, HL_T_STRING, HL_T_STRING);
 HL_EXPORT(EchoBytes, echo, HL_T_BYTES, HL_T_BYTES);
+
+/* The first n bytes of data (all of it when shorter): a large input, a small output. */
+static int head(const struct hl_value *a, struct hl_value *r)
+{
+	int32_t n = a[1].u.i32;
+
+	if (n < 0)
+		return hl_error(2, "negative length %d", n);
+	return hl_ret_bytes(r, a[0].data, (uint32_t)n < a[0].len ? (uint32_t)n : a[0].len);
+}
+HL_EXPORT(Head, head, HL_T_BYTES, HL_T_BYTES, HL_T_I32);
 
 /* The scalar echoes copy the whole value; the runtime sets the declared type. */
 static int echo_scalar(const struct hl_value *a, struct hl_value *r)
@@ -246,3 +263,11 @@ static int call_host(const struct hl_value *a, struct hl_value *r)
 	return 0;
 }
 HL_EXPORT(CallHost, call_host, HL_T_I32, HL_T_STRING);
+
+static int init_count(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	r->u.i32 = inits;
+	return 0;
+}
+HL_EXPORT(InitCount, init_count, HL_T_I32);

@@ -1,7 +1,8 @@
 # libFuzzer targets for what hlrun reads from hostile sources: guest ELF files
-# (fuzz_elf), manifests (fuzz_manifest), messages in guest memory (fuzz_wire) and
-# command-line arguments (fuzz_args).  Included by the top-level Makefile after its tests
-# section (B, CSTD, WARN, CPPFLAGS, LIBCFLAGS, LIBS, LIB_SRCS, Q and say are set).
+# (fuzz_elf), manifests (fuzz_manifest), messages in guest memory (fuzz_wire),
+# command-line arguments (fuzz_args), snapshot files (fuzz_snapshot) and batch-mode
+# lines (fuzz_batch).  Included by the top-level Makefile after its tests section (B,
+# CSTD, WARN, CPPFLAGS, LIBCFLAGS, LIBS, LIB_SRCS, Q and say are set).
 #
 #   make fuzz          each target for FUZZ_SECONDS (60) on $(B)/fuzz/corpus/NAME
 #   make fuzz-smoke    each for FUZZ_SMOKE_SECONDS (5); fails on any finding (make check)
@@ -10,7 +11,7 @@
 # Seeds live in tests/fuzz/corpus/NAME and are copied, never written to.  A finding's
 # input is saved under $(B)/fuzz/crashes/NAME/; reproduce with $(B)/fuzz/fuzz_NAME FILE.
 
-FUZZ_TARGETS := elf manifest wire args
+FUZZ_TARGETS := elf manifest wire args snapshot batch
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
@@ -28,6 +29,9 @@ FUZZ_MAX_LEN_elf := 65536
 FUZZ_MAX_LEN_manifest := 65536
 FUZZ_MAX_LEN_wire := 8192
 FUZZ_MAX_LEN_args := 4096
+# The seeds (made by tests/unit/test_snapshot.c) are up to 52 KiB.
+FUZZ_MAX_LEN_snapshot := 131072
+FUZZ_MAX_LEN_batch := 4096
 FUZZ_OPTS_manifest := -dict=tests/fuzz/manifest.dict
 FUZZ_OPTS_args := -dict=tests/fuzz/args.dict
 

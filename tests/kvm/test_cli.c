@@ -248,6 +248,20 @@ Test(cli, stats_reports_every_phase)
 	outcome_free(&o);
 }
 
+/* A run that fails still reports the phases it went through, before its error line. */
+Test(cli, stats_also_when_the_call_fails)
+{
+	struct outcome o = hlrun("--stats", GUEST, "TriggerException", NULL);
+	const char *err_line;
+
+	cr_assert_eq(o.status, 4, "%s", o.err);
+	cr_assert_eq(strncmp(o.err, "hlrun: stats: elf ", 18), 0, "%s", o.err);
+	err_line = strchr(o.err, '\n') + 1;
+	cr_assert(strstr(err_line, "hlrun: " GUEST ": TriggerException: invalid opcode") ==
+		  err_line, "%s", o.err);
+	outcome_free(&o);
+}
+
 Test(cli, write_error_on_stdout_is_internal_error)
 {
 	struct outcome o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c",

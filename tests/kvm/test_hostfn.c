@@ -240,6 +240,7 @@ Test(hostfn, print_denied_writes_nothing)
 	finish(&f);
 }
 
+/* The limit holds within one call; each call has its own. */
 Test(hostfn, max_output_allows_up_to_the_limit_then_refuses)
 {
 	struct fixture f;
@@ -251,9 +252,12 @@ Test(hostfn, max_output_allows_up_to_the_limit_then_refuses)
 	cr_assert_eq(call(&f, "PrintTimes", args, 2, &res), HL_OK, "%s", f.d.msg);
 	cr_assert_eq(res.u.i32, 100);
 	cr_assert_eq(strlen(printed(&f)), 100);
-	expect_error(&f, call_str(&f, "PrintOutput", "x", &res), "PrintOutput", E_FAILED,
+	args[1].u.i32 = 11;
+	expect_error(&f, call(&f, "PrintTimes", args, 2, &res), "PrintTimes", E_FAILED,
 		     "HostPrint: output limit of 100 bytes (max_output) reached");
-	cr_assert_eq(strlen(printed(&f)), 100);
+	cr_assert_eq(strlen(printed(&f)), 200);
+	cr_assert_eq(call_str(&f, "PrintOutput", "x", &res), HL_OK, "%s", f.d.msg);
+	cr_assert_eq(strlen(printed(&f)), 201);
 	finish(&f);
 }
 
@@ -275,7 +279,7 @@ Test(hostfn, max_output_refused_print_writes_nothing)
 Test(hostfn, max_output_counts_only_what_was_written)
 {
 	struct fixture f;
-	struct hl_value res;
+	struct hl_value res, args[2] = { str("12"), { .type = HL_T_I32, .u.i32 = 3 } };
 
 	setup(&f);
 	f.cfg.policy.max_output = 5;
@@ -283,13 +287,15 @@ Test(hostfn, max_output_counts_only_what_was_written)
 	expect_error(&f, call_str(&f, "PrintOutput", "123456", &res), "PrintOutput", E_FAILED,
 		     "HostPrint: output limit of 5 bytes (max_output) reached");
 	cr_assert_str_eq(printed(&f), "");
-	cr_assert_eq(call_str(&f, "PrintOutput", "12345", &res), HL_OK, "%s", f.d.msg);
-	cr_assert_eq(res.u.i32, 5);
-	cr_assert_eq(call_str(&f, "PrintOutput", "", &res), HL_OK, "%s", f.d.msg);
-	cr_assert_eq(res.u.i32, 0);
-	expect_error(&f, call_str(&f, "PrintOutput", "6", &res), "PrintOutput", E_FAILED,
+	/* 2 + 2 bytes fit, the third print of 2 does not: it writes nothing. */
+	expect_error(&f, call(&f, "PrintTimes", args, 2, &res), "PrintTimes", E_FAILED,
 		     "HostPrint: output limit of 5 bytes (max_output) reached");
-	cr_assert_str_eq(printed(&f), "12345");
+	cr_assert_str_eq(printed(&f), "1212");
+	args[0] = str("");
+	args[1].u.i32 = 100;
+	cr_assert_eq(call(&f, "PrintTimes", args, 2, &res), HL_OK, "%s", f.d.msg);
+	cr_assert_eq(res.u.i32, 0);
+	cr_assert_str_eq(printed(&f), "1212");
 	finish(&f);
 }
 

@@ -35,7 +35,7 @@ static void boot(struct machine *m, const uint8_t *code, size_t len)
 	memcpy(m->mem + CODE_ADDR, code, len);
 	cr_assert_eq(hv_open(NULL, &m->vm, &m->diag), HL_OK, "%s", m->diag.msg);
 	cr_assert_eq(hv_create_vm(m->vm, &m->diag), HL_OK, "%s", m->diag.msg);
-	cr_assert_eq(hv_set_memory(m->vm, m->mem, MEM_SIZE, &m->diag), HL_OK, "%s", m->diag.msg);
+	cr_assert_eq(hv_set_memory(m->vm, m->mem, MEM_SIZE, false, &m->diag), HL_OK, "%s", m->diag.msg);
 	cr_assert_leq(hv_page_tables_size(regions, 3), PT_MAX);
 	cr_assert_eq(hv_setup_long_mode(m->vm, &b, &m->diag), HL_OK, "%s", m->diag.msg);
 	cr_assert_eq(hv_set_regs(m->vm, &r, &m->diag), HL_OK, "%s", m->diag.msg);

@@ -1,0 +1,165 @@
+/* Batch mode's loop: one sandbox answers each line of input with one line of output,
+ * restored to its state after init between calls. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct batch {
+	struct sbx *s;
+	const struct ldr_guest *g;
+	FILE *out;
+	const struct cli_batch_opts *o;
+	char *line;            /* the current line, without its newline */
+	size_t len, cap, max;
+	unsigned long lineno;
+	unsigned long failed;  /* lines answered with an error */
+	enum hl_err first;     /* the class of the first of them */
+	char first_msg[HL_DIAG_MSG];
+	unsigned long first_line;
+};
+
+/* Reads one line of at most b->max bytes.  Returns false at the end of input; a longer
+ * line is consumed to its end and reported through *too_long. */
+static bool read_line(struct batch *b, FILE *in, bool *too_long)
+{
+	int c;
+
+	b->len = 0;
+	*too_long = false;
+	while ((c = getc_unlocked(in)) != EOF && c != '\n') {
+		if (b->len == b->max) {
+			*too_long = true;
+			continue;
+		}
+		if (b->len + 1 >= b->cap) {
+			size_t cap = b->cap ? b->cap * 2 : 4096;
+			char *grown = realloc(b->line, cap);
+
+			if (grown == NULL) {
+				*too_long = true;
+				continue;
+			}
+			b->line = grown;
+			b->cap = cap;
+		}
+		b->line[b->len++] = (char)c;
+	}
+	if (b->len > 0 && b->line[b->len - 1] == '\r')
+		b->len--;
+	return c != EOF || b->len > 0 || *too_long;
+}
+
+/* What the guest printed during the call, from the capture stream. */
+static void captured(const struct batch *b, const char **text, size_t *len)
+{
+	fflush(b->o->capture);
+	*text = *b->o->captured;
+	*len = *b->o->ncaptured;
+}
+
+static void forget_captured(const struct batch *b)
+{
+	rewind(b->o->capture);
+	fflush(b->o->capture);
+}
+
+static void note_failure(struct batch *b, enum hl_err err, const char *msg)
+{
+	if (b->failed++ == 0) {
+		b->first = err;
+		b->first_line = b->lineno;
+		snprintf(b->first_msg, sizeof b->first_msg, "%s", msg);
+	}
+}
+
+/* Runs one parsed call and answers it.  A crash or timeout poisons the sandbox, and any
+ * call but one that keeps state is followed by a restore; a restore that fails ends the
+ * batch (HL_E_INTERNAL in d). */
+static enum hl_err run_call(struct batch *b, const struct cli_batch_call *c,
+			    struct hl_diag *d)
+{
+	struct hl_diag cd = { 0 };
+	struct hl_value v;
+	const char *text;
+	size_t ntext;
+	uint64_t t0 = sbx_now_ns(), t1, t2, pages = 0;
+	enum hl_err err = sbx_call(b->s, c->e, c->args, c->e->nparams, &v, &cd);
+
+	t1 = sbx_now_ns();
+	captured(b, &text, &ntext);
+	if (err == HL_OK) {
+		cli_batch_print_result(b->out, c, &v, text, ntext);
+	} else {
+		cli_batch_print_error(b->out, c, err, cd.msg, text, ntext);
+		note_failure(b, err, cd.msg);
+	}
+	forget_captured(b);
+	if (!b->o->keep_state || sbx_poisoned(b->s)) {
+		err = sbx_restore(b->s, &pages, d);
+		if (err != HL_OK)
+			return hl_prefix(d, "line %lu: cannot restore the sandbox", b->lineno);
+	}
+	t2 = sbx_now_ns();
+	if (b->o->stats)
+		fprintf(stderr, "hlrun: stats: call %lu: run %.3f ms, restore %.3f ms, %llu "
+			"pages\n", b->lineno, (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
+			(unsigned long long)pages);
+	return HL_OK;
+}
+
+static enum hl_err one_line(struct batch *b, bool too_long, struct hl_diag *d)
+{
+	struct cli_batch_call c = { 0 };
+	struct cli_argmem m = { 0 };
+	struct hl_diag pd = { 0 };
+	enum hl_err err;
+
+	if (too_long)
+		err = hl_fail(&pd, HL_E_USAGE, "line %lu is longer than %zu bytes", b->lineno,
+			      b->max);
+	else
+		err = cli_batch_parse(b->line, b->len, b->g, b->o->limit, &c, &m, &pd);
+	if (err != HL_OK) {
+		cli_batch_print_error(b->out, &c, err, pd.msg, NULL, 0);
+		note_failure(b, err, pd.msg);
+		err = HL_OK;
+	} else {
+		err = run_call(b, &c, d);
+	}
+	cli_argmem_free(&m);
+	return err;
+}
+
+/* A line may hold an argument of up to limit bytes in base64 or JSON escapes. */
+static size_t max_line(uint64_t limit)
+{
+	uint64_t max = limit * 8 + 65536;
+
+	return max > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)max;
+}
+
+enum hl_err cli_batch_run(struct sbx *s, const struct ldr_guest *g, FILE *in, FILE *out,
+			  const struct cli_batch_opts *o, struct hl_diag *d)
+{
+	struct batch b = { .s = s, .g = g, .out = out, .o = o, .max = max_line(o->limit) };
+	enum hl_err err = HL_OK;
+	bool too_long;
+
+	while (err == HL_OK && read_line(&b, in, &too_long)) {
+		b.lineno++;
+		if (b.len == 0 && !too_long)
+			continue;
+		err = one_line(&b, too_long, d);
+	}
+	free(b.line);
+	if (err == HL_OK && ferror(in))
+		err = hl_fail(d, HL_E_INTERNAL, "standard input: %s", strerror(errno));
+	if (err != HL_OK)
+		return err;
+	if (b.failed == 0)
+		return HL_OK;
+	return hl_fail(d, b.first, "%lu of the batch's lines failed; the first, line %lu: %s",
+		       b.failed, b.first_line, b.first_msg);
+}

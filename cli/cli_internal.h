@@ -1,0 +1,85 @@
+/* Private to cli/: the JSON reader and writer of batch mode, and the text conversion that
+ * command-line and batch arguments share. */
+#ifndef CLI_CLI_INTERNAL_H
+#define CLI_CLI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+/* Converts the NUL-terminated text s to v->type (preset by the caller: an integer type,
+ * f32, f64 or bool) as the command line does, for argument i (0-based) of e.  Messages
+ * quote shown instead of s, so a caller can pass a shortened, escaped form of hostile
+ * text.  Errors: HL_E_USAGE naming the argument, shown, the type and what it accepts. */
+enum hl_err cli_convert_text(const struct hl_export *e, int i, const char *s,
+			     const char *shown, struct hl_value *v, struct hl_diag *d);
+
+/* Writes x into buf (len bytes with the NUL; 40 are always enough) in its shortest
+ * decimal form that reads back as the same double, or float when single: plain digits
+ * unless an exponent is shorter; "nan", "inf" or "-inf" otherwise. */
+void cli_format_float(char *buf, size_t len, double x, bool single);
+
+/* ---- JSON (RFC 8259), one line at a time ------------------------------------------- */
+
+/* Most arrays and objects open at once; deeper lines are refused, so no walk over a
+ * checked text needs more than this much state. */
+#define JSON_MAX_DEPTH 16
+
+enum json_kind { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+
+/* One value of a checked text: its kind and its bytes [start, end), quotes and brackets
+ * included. */
+struct json_span {
+	enum json_kind kind;
+	size_t start, end;
+};
+
+/* Checks that the len bytes at s are one JSON value with optional whitespace around it:
+ * strings of valid UTF-8 without raw control characters, every escape (surrogates only
+ * in pairs), numbers of JSON's grammar, nesting at most JSON_MAX_DEPTH.  Allocates
+ * nothing.  Errors: HL_E_USAGE "line is not valid JSON: WHAT at byte N" (N counts from 1)
+ * or "... at end of line". */
+enum hl_err json_check(const char *s, size_t len, struct hl_diag *d);
+
+/* The value that starts at s[pos] or after whitespace there, in a text json_check()
+ * accepted. */
+struct json_span json_at(const char *s, size_t len, size_t pos);
+
+/* Steps through the members of an object or the elements of an array (*in, from a
+ * checked text).  *pos is 0 before the first call and is updated by each.  Returns false
+ * after the last; otherwise *val is the next value and, for an object, *key its key (key
+ * may be NULL for an array). */
+bool json_next(const char *s, size_t len, const struct json_span *in, size_t *pos,
+	       struct json_span *key, struct json_span *val);
+
+/* Decodes the string *str of a checked text into out, which has room for
+ * str->end - str->start bytes (decoding never lengthens); returns the decoded length.
+ * Adds no NUL. */
+size_t json_decode(const char *s, const struct json_span *str, uint8_t *out);
+
+/* "null", "a boolean", "a number", "a string", "an array", "an object". */
+const char *json_kind_name(enum json_kind kind);
+
+/* Writes the n bytes at s as the inside of a JSON string (no quotes) into buf, cap bytes
+ * with the NUL, as json_put_string() would, stopping before a character that would not
+ * fit.  Returns how many bytes of s were written (n when all fit). */
+size_t json_escape(char *buf, size_t cap, const uint8_t *s, size_t n);
+
+/* Writes the n bytes at s as a JSON string with its quotes: '"', '\' and control
+ * characters escaped, valid UTF-8 as it is, and each byte that is not part of valid
+ * UTF-8 as U+FFFD. */
+void json_put_string(FILE *out, const uint8_t *s, size_t n);
+
+/* Writes the n bytes at s as a JSON string of standard, padded base64 (RFC 4648). */
+void json_put_base64(FILE *out, const uint8_t *s, size_t n);
+
+/* Decodes the n bytes of standard, padded base64 at s in place (the result is never
+ * longer) into *len bytes.  Returns false for text that is not canonical base64: a
+ * length that is not a multiple of 4 (*bad is n), or a character outside the alphabet,
+ * misplaced padding or non-zero unused bits (*bad is that character's offset). */
+bool json_unbase64(uint8_t *s, size_t n, size_t *len, size_t *bad);
+
+#endif

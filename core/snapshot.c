@@ -1,0 +1,286 @@
+/* Snapshots of a sandbox: saving one after init, and starting a sandbox from a snapshot
+ * file, whose memory image is mapped copy-on-write straight into guest memory. */
+#include "core/core_internal.h"
+#include "core/snapshot_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PAGE 4096ull
+
+struct sbx_snapshot {
+	int fd;
+	const uint8_t *map; /* the whole file, read-only */
+	size_t len;
+	struct snap_file *f;
+};
+
+enum hl_err sbx_snapshot_open(const char *path, struct sbx_snapshot **out, struct hl_diag *d)
+{
+	struct sbx_snapshot *snap = calloc(1, sizeof *snap);
+	struct stat st;
+	enum hl_err err = HL_OK;
+	void *map;
+
+	*out = NULL;
+	if (snap == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "out of memory");
+	snap->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (snap->fd < 0 || fstat(snap->fd, &st) != 0)
+		err = hl_fail(d, HL_E_INVALID, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		err = hl_fail(d, HL_E_INVALID, "%s: not a snapshot file (%s)", path,
+			      S_ISREG(st.st_mode) ? "empty" : "not a regular file");
+	if (err == HL_OK) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, snap->fd, 0);
+		if (map == MAP_FAILED)
+			err = hl_fail(d, HL_E_INVALID, "%s: cannot map it: %s", path,
+				      strerror(errno));
+		else
+			snap->map = map;
+		snap->len = (size_t)st.st_size;
+	}
+	if (err == HL_OK)
+		err = snap_parse(snap->map, snap->len, path, &snap->f, d);
+	if (err != HL_OK) {
+		sbx_snapshot_close(snap);
+		return err;
+	}
+	*out = snap;
+	return HL_OK;
+}
+
+void sbx_snapshot_close(struct sbx_snapshot *snap)
+{
+	if (snap == NULL)
+		return;
+	snap_free(snap->f);
+	if (snap->map != NULL)
+		munmap((void *)(uintptr_t)snap->map, snap->len);
+	if (snap->fd >= 0)
+		close(snap->fd);
+	free(snap);
+}
+
+const struct ldr_guest *sbx_snapshot_guest(const struct sbx_snapshot *snap)
+{
+	return snap->f->guest;
+}
+
+void sbx_snapshot_sizes(const struct sbx_snapshot *snap, struct sbx_config *cfg)
+{
+	cfg->heap_size = snap->f->h.heap_size;
+	cfg->stack_size = snap->f->h.stack_size;
+	cfg->input_size = snap->f->h.input_size;
+	cfg->output_size = snap->f->h.output_size;
+}
+
+/* The snapshot's guest may have been promised host functions at its init: the policy in
+ * force must allow each. */
+static enum hl_err check_names(const struct snap_file *f, const struct sbx_policy *p,
+			       struct hl_diag *d)
+{
+	for (size_t i = 0; i < f->nnames; i++) {
+		size_t j = 0;
+
+		while (j < p->nallowed && strcmp(p->allowed[j], f->names[i]) != 0)
+			j++;
+		if (j == p->nallowed)
+			return hl_fail(d, HL_E_INVALID, "the snapshot was saved with host function "
+				       "%s allowed, which the manifest or --allow in force does not "
+				       "allow", f->names[i]);
+	}
+	return HL_OK;
+}
+
+/* Builds a mem_size view of the snapshot: zero everywhere, the file's extents mapped
+ * over it copy-on-write.  Pages are read from the file only when touched. */
+static enum hl_err map_image(const struct sbx_snapshot *snap, int prot, uint8_t **out,
+			     struct hl_diag *d)
+{
+	const struct snap_file *f = snap->f;
+	uint8_t *mem;
+	enum hl_err err = sbx_map_zero(f->h.mem_size, prot, &mem, d);
+
+	*out = NULL;
+	if (err != HL_OK)
+		return err;
+	for (uint64_t i = 0; i < f->h.nextents; i++) {
+		const struct snap_extent *e = &f->extents[i];
+
+		if (mmap(mem + e->gpa, e->pages * PAGE, prot, MAP_PRIVATE | MAP_FIXED, snap->fd,
+			 (off_t)e->offset) == MAP_FAILED) {
+			munmap(mem, f->h.mem_size);
+			return hl_fail(d, HL_E_INTERNAL, "cannot map the snapshot's memory: %s",
+				       strerror(errno));
+		}
+	}
+	*out = mem;
+	return HL_OK;
+}
+
+/* The baseline of a sandbox started from a snapshot is the file itself. */
+static enum hl_err file_baseline(struct sbx *s, const struct sbx_snapshot *snap,
+				 struct hl_diag *d)
+{
+	const struct snap_file *f = snap->f;
+	enum hl_err err = sbx_track_init(s, d);
+
+	if (err == HL_OK)
+		s->saved = calloc(s->nwords, sizeof *s->saved);
+	if (err == HL_OK && s->saved == NULL)
+		err = hl_fail(d, HL_E_INTERNAL, "out of memory");
+	if (err == HL_OK)
+		err = map_image(snap, PROT_READ, &s->base, d);
+	for (uint64_t i = 0; err == HL_OK && i < f->h.nextents; i++)
+		for (uint64_t p = 0; p < f->extents[i].pages; p++) {
+			uint64_t page = f->extents[i].gpa / PAGE + p;
+
+			s->saved[page / 64] |= 1ull << (page % 64);
+		}
+	return err;
+}
+
+static enum hl_err create_from(struct sbx *s, const struct sbx_snapshot *snap,
+			       struct sbx_stats *st, struct hl_diag *d)
+{
+	uint64_t t0 = sbx_now_ns(), t1, t2;
+	enum hl_err err = hv_open(s->cfg.kvm_path, &s->vm, d);
+
+	t1 = sbx_now_ns();
+	if (err == HL_OK)
+		err = hv_create_vm(s->vm, d);
+	if (err == HL_OK)
+		err = sbx_layout(s->guest, &s->cfg, &s->layout, d);
+	if (err == HL_OK)
+		err = map_image(snap, PROT_READ | PROT_WRITE, &s->mem, d);
+	if (err == HL_OK && s->cfg.restore)
+		err = file_baseline(s, snap, d);
+	if (err == HL_OK)
+		err = hv_set_memory(s->vm, s->mem, s->layout.mem_size, s->cfg.restore, d);
+	memcpy(s->base_state.bytes, snap->f->vcpu, sizeof s->base_state.bytes);
+	if (err == HL_OK)
+		err = hv_set_state(s->vm, &s->base_state, d);
+	if (err == HL_OK)
+		err = sbx_timer_init(&s->timer, s->vm, d);
+	if (err == HL_OK && s->cfg.seccomp)
+		err = sbx_confine(s, d);
+	t2 = sbx_now_ns();
+	s->dispatch = snap->f->h.dispatch;
+	if (st != NULL)
+		*st = (struct sbx_stats){ .open_ns = t1 - t0, .create_ns = t2 - t1 };
+	return err;
+}
+
+enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_config *cfg,
+			    struct sbx **out, struct sbx_stats *stats, struct hl_diag *d)
+{
+	struct sbx_config c = *cfg;
+	struct sbx *s;
+	enum hl_err err;
+
+	*out = NULL;
+	sbx_snapshot_sizes(snap, &c);
+	err = sbx_config_check(&c, d);
+	if (err == HL_OK)
+		err = check_names(snap->f, &c.policy, d);
+	if (err != HL_OK)
+		return err;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "out of memory");
+	s->guest = snap->f->guest;
+	s->cfg = c;
+	err = create_from(s, snap, stats, d);
+	if (err != HL_OK) {
+		sbx_destroy(s);
+		return err;
+	}
+	*out = s;
+	return HL_OK;
+}
+
+/* The runs of consecutive pages set in s->saved. */
+static enum hl_err saved_runs(const struct sbx *s, struct snap_extent **runs, size_t *n,
+			      struct hl_diag *d)
+{
+	uint64_t pages = s->layout.mem_size / PAGE;
+	size_t cap = 64;
+
+	*n = 0;
+	*runs = malloc(cap * sizeof **runs);
+	for (uint64_t p = 0; *runs != NULL && p < pages; p++) {
+		struct snap_extent *grown;
+
+		if (!(s->saved[p / 64] >> (p % 64) & 1))
+			continue;
+		if (*n > 0 && (*runs)[*n - 1].gpa / PAGE + (*runs)[*n - 1].pages == p) {
+			(*runs)[*n - 1].pages++;
+			continue;
+		}
+		if (*n == cap) {
+			cap *= 2;
+			grown = realloc(*runs, cap * sizeof **runs);
+			if (grown == NULL) {
+				free(*runs);
+				*runs = NULL;
+				break;
+			}
+			*runs = grown;
+		}
+		(*runs)[(*n)++] = (struct snap_extent){ .gpa = p * PAGE, .pages = 1 };
+	}
+	return *runs != NULL ? HL_OK : hl_fail(d, HL_E_INTERNAL, "out of memory");
+}
+
+/* The allowed host functions, each once (a manifest and --allow may both name one), in
+ * hlrun's table order. */
+static size_t allowed_names(const struct sbx_policy *p, const char **names, size_t max)
+{
+	size_t n = 0;
+	const char *name;
+
+	for (size_t i = 0; (name = sbx_host_function_name(i)) != NULL && n < max; i++)
+		for (size_t j = 0; j < p->nallowed; j++)
+			if (strcmp(p->allowed[j], name) == 0) {
+				names[n++] = name;
+				break;
+			}
+	return n;
+}
+
+enum hl_err sbx_save(const struct sbx *s, const char *path, struct hl_diag *d)
+{
+	const char *names[SNAP_MAX_NAMES];
+	struct snap_source src = {
+		.names = names,
+		.nnames = allowed_names(&s->cfg.policy, names, SNAP_MAX_NAMES),
+		.vcpu = s->base_state.bytes,
+		.vcpu_size = sizeof s->base_state.bytes,
+		.heap_size = s->cfg.heap_size,
+		.stack_size = s->cfg.stack_size,
+		.input_size = s->cfg.input_size,
+		.output_size = s->cfg.output_size,
+		.mem_size = s->layout.mem_size,
+		.dispatch = s->dispatch,
+		.mem = s->base,
+	};
+	struct snap_extent *runs;
+	enum hl_err err;
+
+	if (s->base == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "sandbox was created without restore");
+	src.elf = ldr_bytes(s->guest, &src.elf_size);
+	err = saved_runs(s, &runs, &src.nruns, d);
+	if (err != HL_OK)
+		return err;
+	src.runs = runs;
+	err = snap_write(path, &src, d);
+	free(runs);
+	return err;
+}

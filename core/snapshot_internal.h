@@ -1,0 +1,102 @@
+/* The snapshot file (hlrun(1), SNAPSHOTS): a sandbox after its init, saved so that later
+ * runs start from it without loading the guest or running init again.  A snapshot file is
+ * hostile input, like a guest ELF: snap_parse() checks every size and offset before use.
+ *
+ * Layout, all integers little-endian, every offset from the start of the file:
+ *
+ *   struct snap_header        at 0
+ *   the guest ELF             [elf_offset, +elf_size)       the file it was made from
+ *   allowed host functions    [names_offset, +names_size)   NUL-terminated names
+ *   vCPU state                [vcpu_offset, +vcpu_size)     kvm/'s struct hv_state
+ *   extents                   [extents_offset, +nextents * sizeof(struct snap_extent))
+ *   memory data               page-aligned, from data_offset to file_size
+ *
+ * Guest memory not covered by an extent is zero.  Each extent's data is page-aligned in
+ * the file, so it can be mapped MAP_PRIVATE straight into guest memory. */
+#ifndef CORE_SNAPSHOT_INTERNAL_H
+#define CORE_SNAPSHOT_INTERNAL_H
+
+#include <stdint.h>
+
+#include "common/diag.h"
+#include "common/sha256.h"
+#include "core/core.h"
+
+#define SNAP_MAGIC SBX_SNAPSHOT_MAGIC
+#define SNAP_MAGIC_SIZE SBX_SNAPSHOT_MAGIC_SIZE
+#define SNAP_VERSION 1u
+#define SNAP_PAGE 4096u
+#define SNAP_MAX_NAMES 64           /* allowed host functions recorded */
+#define SNAP_MAX_EXTENTS (1u << 20) /* runs of saved pages */
+
+struct snap_header {
+	uint8_t magic[SNAP_MAGIC_SIZE];
+	uint32_t version;      /* SNAP_VERSION */
+	uint32_t abi_version;  /* HL_ABI_VERSION of the hlrun that wrote it */
+	uint64_t file_size;    /* the whole file, a multiple of SNAP_PAGE */
+	/* The sandbox's sizes in bytes, as configured (each within the bounds of core.h). */
+	uint64_t heap_size, stack_size, input_size, output_size;
+	uint64_t mem_size;     /* guest memory: what core's layout gives for these sizes */
+	uint64_t dispatch;     /* the guest's call entry, reported by its init */
+	uint64_t elf_offset, elf_size;
+	uint64_t names_offset, names_size;
+	uint64_t vcpu_offset, vcpu_size;
+	uint64_t extents_offset, nextents;
+	uint64_t data_offset;  /* where memory data starts, page-aligned */
+	uint8_t guest_sha256[HL_SHA256_SIZE]; /* of the embedded ELF */
+	uint8_t reserved[64];  /* zero */
+};
+
+/* guest-physical pages [gpa, gpa + pages * SNAP_PAGE) hold the file's bytes
+ * [offset, offset + pages * SNAP_PAGE). */
+struct snap_extent {
+	uint64_t gpa;
+	uint64_t pages;
+	uint64_t offset;
+};
+
+/* A validated snapshot.  Everything but the memory data is copied out of the file, so a
+ * file changed after snap_parse() cannot change what was checked. */
+struct snap_file {
+	struct snap_header h;
+	struct ldr_guest *guest;       /* parsed from the embedded ELF */
+	const char *names[SNAP_MAX_NAMES];
+	size_t nnames;
+	uint8_t *vcpu;                 /* vcpu_size bytes */
+	struct snap_extent *extents;   /* nextents of them */
+	char *blob;                    /* owns the names */
+};
+
+/* Validates the len bytes at buf as a snapshot file named path (for messages):
+ * magic, version, ABI version, every offset and size against the file and each other
+ * (overflow included), page alignment, extents sorted, inside mem_size and not
+ * overlapping, the embedded ELF (through the loader) and its SHA-256, mem_size and
+ * dispatch against the layout core computes for that guest and those sizes, the sizes
+ * against core's bounds, names that hlrun provides, vcpu_size.  On success *out owns
+ * copies of everything but the memory data; release it with snap_free().  Errors:
+ * HL_E_INVALID naming what is wrong and the values involved. */
+enum hl_err snap_parse(const uint8_t *buf, size_t len, const char *path,
+		       struct snap_file **out, struct hl_diag *d);
+
+void snap_free(struct snap_file *f);
+
+/* What snap_write() saves. */
+struct snap_source {
+	const uint8_t *elf;            /* the guest ELF's bytes */
+	size_t elf_size;
+	const char *const *names;      /* allowed host functions */
+	size_t nnames;
+	const void *vcpu;              /* vcpu_size bytes of vCPU state */
+	uint64_t vcpu_size;
+	uint64_t heap_size, stack_size, input_size, output_size, mem_size, dispatch;
+	const uint8_t *mem;            /* guest memory, mem_size bytes */
+	const struct snap_extent *runs; /* pages of mem to save: gpa and pages (offset unused) */
+	size_t nruns;
+};
+
+/* Writes a snapshot of src to path, atomically (a temporary file in the same directory,
+ * renamed over path when complete).  Errors: HL_E_USAGE when path cannot be written
+ * (the message names it and the reason), HL_E_INTERNAL otherwise. */
+enum hl_err snap_write(const char *path, const struct snap_source *src, struct hl_diag *d);
+
+#endif

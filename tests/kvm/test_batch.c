@@ -1,0 +1,291 @@
+/* KVM suite: --batch: one JSON answer line per input line, in order; memory restored
+ * after each call (or kept with --keep-state); crashes and timeouts recovered from; bad
+ * lines answered without ending the batch; the exit status of the first failure. */
+#include "tests/kvm/harness.h"
+
+#include <sys/stat.h>
+
+static struct outcome batch(const char *input, const char *opt1, const char *opt2)
+{
+	if (opt2 != NULL)
+		return hlrun_in(input, strlen(input), "--batch", opt1, opt2, GUEST, NULL);
+	if (opt1 != NULL)
+		return hlrun_in(input, strlen(input), "--batch", opt1, GUEST, NULL);
+	return hlrun_in(input, strlen(input), "--batch", GUEST, NULL);
+}
+
+/* Asserts the status, the exact answer lines, and either no stderr (status 0) or one
+ * "hlrun: " line holding want_err. */
+static void expect_batch(struct outcome *o, int status, const char *want_out,
+			 const char *want_err)
+{
+	cr_assert_eq(o->status, status, "status %d, not %d; stderr: %s", o->status, status,
+		     o->err);
+	cr_assert_str_eq(o->out, want_out);
+	if (want_err == NULL) {
+		cr_assert_str_eq(o->err, "");
+	} else {
+		cr_assert_eq(strncmp(o->err, "hlrun: ", 7), 0, "stderr: %s", o->err);
+		cr_assert(strstr(o->err, want_err) != NULL, "'%s' not in: %s", want_err, o->err);
+		cr_assert_eq(strchr(o->err, '\n'), o->err + o->err_len - 1, "%s", o->err);
+	}
+	outcome_free(o);
+}
+
+Test(batch, answers_in_order)
+{
+	struct outcome o = batch("{\"function\":\"Echo\",\"args\":[\"hello\"]}\n"
+				 "{\"function\":\"Add\",\"args\":[2,3],\"id\":7}\n"
+				 "\n"
+				 "{\"id\":\"b\",\"function\":\"EchoBool\",\"args\":[true]}\n"
+				 "{\"function\":\"EchoBytes\",\"args\":[\"AAEC/w==\"]}\n"
+				 "{\"function\":\"EchoF64\",\"args\":[-0.5]}\n"
+				 "{\"function\":\"EchoU64\",\"args\":[18446744073709551615]}\n",
+				 NULL, NULL);
+
+	expect_batch(&o, 0,
+		     "{\"ok\":true,\"type\":\"string\",\"value\":\"hello\"}\n"
+		     "{\"id\":7,\"ok\":true,\"type\":\"i32\",\"value\":5}\n"
+		     "{\"id\":\"b\",\"ok\":true,\"type\":\"bool\",\"value\":true}\n"
+		     "{\"ok\":true,\"type\":\"bytes\",\"value\":\"AAEC/w==\"}\n"
+		     "{\"ok\":true,\"type\":\"f64\",\"value\":-0.5}\n"
+		     "{\"ok\":true,\"type\":\"u64\",\"value\":18446744073709551615}\n",
+		     NULL);
+}
+
+Test(batch, empty_input)
+{
+	struct outcome o = batch("", NULL, NULL);
+
+	expect_batch(&o, 0, "", NULL);
+}
+
+/* Each call starts from the state after init, unless --keep-state. */
+Test(batch, restores_memory_between_calls)
+{
+	const char *in = "{\"function\":\"AddToStatic\",\"args\":[5]}\n"
+			 "{\"function\":\"AddToStatic\",\"args\":[5]}\n"
+			 "{\"function\":\"GetStatic\"}\n"
+			 "{\"function\":\"InitCount\"}\n";
+	struct outcome o = batch(in, NULL, NULL);
+
+	expect_batch(&o, 0,
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":5}\n"
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":5}\n"
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":0}\n"
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":1}\n", NULL);
+	o = batch(in, "--keep-state", NULL);
+	expect_batch(&o, 0,
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":5}\n"
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":10}\n"
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":10}\n"
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":1}\n", NULL);
+}
+
+/* Allocations never freed by the guest vanish with the restore: 40 calls that each take
+ * 6 MiB of the 8 MiB heap all succeed. */
+Test(batch, restore_returns_the_heap)
+{
+	char in[40 * 64] = "";
+
+	for (int i = 0; i < 40; i++)
+		strcat(in, "{\"function\":\"LargeOutput\",\"args\":[6000000]}\n");
+	struct outcome o = hlrun_in(in, strlen(in), "--batch", "--output-size", "8M", GUEST,
+				    NULL);
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(o.out_len > 40 * 8000000, 1, "%zu bytes", o.out_len);
+	cr_assert_str_eq(o.err, "");
+	outcome_free(&o);
+}
+
+/* A crash poisons the sandbox; it is restored and the next call succeeds. */
+Test(batch, recovers_from_crashes)
+{
+	struct outcome o = batch("{\"function\":\"AddToStatic\",\"args\":[3]}\n"
+				 "{\"function\":\"TriggerException\"}\n"
+				 "{\"function\":\"GetStatic\"}\n"
+				 "{\"function\":\"NullDeref\"}\n"
+				 "{\"function\":\"StackOverflow\",\"args\":[100000]}\n"
+				 "{\"function\":\"Echo\",\"args\":[\"alive\"]}\n",
+				 "--keep-state", NULL);
+
+	cr_assert_eq(o.status, 4, "%s", o.err);
+	cr_assert(strstr(o.out, "{\"ok\":true,\"type\":\"i32\",\"value\":3}\n"
+			 "{\"ok\":false,\"error\":{\"class\":\"crash\",\"status\":4,\"message\":"
+			 "\"TriggerException: invalid opcode") == o.out, "%s", o.out);
+	/* The crash took the kept state with it: back to the state after init. */
+	cr_assert(strstr(o.out, "}}\n{\"ok\":true,\"type\":\"i32\",\"value\":0}\n") != NULL,
+		  "%s", o.out);
+	cr_assert(strstr(o.out, "null pointer") != NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "stack overflow") != NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "\n{\"ok\":true,\"type\":\"string\",\"value\":\"alive\"}\n") !=
+		  NULL, "%s", o.out);
+	cr_assert(strstr(o.err, "3 of the batch's lines failed; the first, line 2") != NULL,
+		  "%s", o.err);
+	outcome_free(&o);
+}
+
+/* The timeout applies to each call; a call that runs out is stopped and the batch goes
+ * on. */
+Test(batch, timeout_per_call)
+{
+	struct outcome o = batch("{\"function\":\"Spin\"}\n"
+				 "{\"function\":\"Echo\",\"args\":[\"after\"]}\n"
+				 "{\"function\":\"Spin\"}\n",
+				 "-t", "300ms");
+
+	expect_batch(&o, 124,
+		     "{\"ok\":false,\"error\":{\"class\":\"timeout\",\"status\":124,\"message\":"
+		     "\"Spin: timed out after 300 ms\"}}\n"
+		     "{\"ok\":true,\"type\":\"string\",\"value\":\"after\"}\n"
+		     "{\"ok\":false,\"error\":{\"class\":\"timeout\",\"status\":124,\"message\":"
+		     "\"Spin: timed out after 300 ms\"}}\n",
+		     "2 of the batch's lines failed; the first, line 1");
+}
+
+/* A bad line is answered with an error and the batch goes on; the status is the class
+ * of the first failure. */
+Test(batch, bad_lines_do_not_end_the_batch)
+{
+	struct outcome o = batch("not json\n"
+				 "{\"function\":\"Nope\",\"id\":1}\n"
+				 "{\"function\":\"Add\",\"args\":[1],\"id\":2}\n"
+				 "{\"function\":\"Fail\",\"args\":[\"oops\"],\"id\":3}\n"
+				 "{\"function\":\"Add\",\"args\":[1,2],\"id\":4}\n",
+				 NULL, NULL);
+
+	cr_assert_eq(o.status, 2, "%s", o.err);
+	cr_assert(strstr(o.out, "{\"ok\":false,\"error\":{\"class\":\"usage\",\"status\":2,"
+			 "\"message\":\"line is not valid JSON") == o.out, "%s", o.out);
+	cr_assert(strstr(o.out, "\n{\"id\":1,\"ok\":false,\"error\":{\"class\":\"usage\"") !=
+		  NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "Nope") != NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "Add takes 2 arguments, got 1") != NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "\n{\"id\":3,\"ok\":false,\"error\":{\"class\":\"guest\","
+			 "\"status\":1,\"message\":\"Fail failed (guest error 1): oops\"}}\n") !=
+		  NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "\n{\"id\":4,\"ok\":true,\"type\":\"i32\",\"value\":3}\n") !=
+		  NULL, "%s", o.out);
+	cr_assert(strstr(o.err, "4 of the batch's lines failed; the first, line 1") != NULL,
+		  "%s", o.err);
+	outcome_free(&o);
+}
+
+Test(batch, first_failure_decides_the_status)
+{
+	struct outcome o = batch("{\"function\":\"Fail\",\"args\":[\"x\"]}\n"
+				 "{\"function\":\"TriggerException\"}\n", NULL, NULL);
+
+	cr_assert_eq(o.status, 1, "%s", o.err);
+	outcome_free(&o);
+}
+
+/* What the guest prints goes into its answer: standard output stays JSON Lines. */
+Test(batch, output_is_captured_per_call)
+{
+	struct outcome o = batch("{\"function\":\"PrintOutput\",\"args\":[\"hi\\n\"]}\n"
+				 "{\"function\":\"Echo\",\"args\":[\"x\"]}\n"
+				 "{\"function\":\"PrintTimes\",\"args\":[\"ab\",3]}\n",
+				 NULL, NULL);
+
+	expect_batch(&o, 0,
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":3,\"output\":\"hi\\n\"}\n"
+		     "{\"ok\":true,\"type\":\"string\",\"value\":\"x\"}\n"
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":6,\"output\":\"ababab\"}\n", NULL);
+}
+
+/* max_output applies to each call. */
+Test(batch, output_limit_per_call)
+{
+	const char *dir = "build/batch-test";
+	char manifest[256], line[256];
+	FILE *f;
+	struct outcome o;
+
+	mkdir("build", 0755);
+	mkdir(dir, 0755);
+	snprintf(manifest, sizeof manifest, "%s/limit.yaml", dir);
+	f = fopen(manifest, "w");
+	cr_assert_not_null(f);
+	fputs("guest: ../../" GUEST "\nlimits:\n  max_output: 10\nhost_functions: [HostPrint]\n",
+	      f);
+	fclose(f);
+	snprintf(line, sizeof line, "{\"function\":\"PrintTimes\",\"args\":[\"abcde\",2]}\n"
+				    "{\"function\":\"PrintTimes\",\"args\":[\"abcde\",2]}\n");
+	o = hlrun_in(line, strlen(line), "--batch", manifest, NULL);
+	expect_batch(&o, 0,
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":10,\"output\":\"abcdeabcde\"}\n"
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":10,\"output\":\"abcdeabcde\"}\n",
+		     NULL);
+}
+
+Test(batch, large_arguments)
+{
+	size_t n = 1 << 20, b64 = (n + 2) / 3 * 4, pre;
+	char *in = malloc(b64 + 64);
+	struct outcome o;
+
+	cr_assert_not_null(in);
+	strcpy(in, "{\"function\":\"Head\",\"args\":[\"");
+	pre = strlen(in);
+	/* About 1 MiB of 'A' bytes: "QUFB" is the base64 of "AAA". */
+	for (size_t i = 0; i < b64; i += 4)
+		memcpy(in + pre + i, "QUFB", 4);
+	strcpy(in + pre + b64, "\",4]}\n");
+	o = hlrun_in(in, strlen(in), "--batch", "--input-size", "2M", GUEST, NULL);
+	expect_batch(&o, 0, "{\"ok\":true,\"type\":\"bytes\",\"value\":\"QUFBQQ==\"}\n", NULL);
+	o = hlrun_in(in, strlen(in), "--batch", "--input-size", "64K", GUEST, NULL);
+	cr_assert_eq(o.status, 2, "%s", o.err);
+	cr_assert(strstr(o.out, "\"class\":\"usage\"") != NULL, "%s", o.out);
+	outcome_free(&o);
+	free(in);
+}
+
+Test(batch, from_a_snapshot)
+{
+	const char *snap = "build/batch-test/b.snap";
+	const char *in = "{\"function\":\"AddToStatic\",\"args\":[5]}\n"
+			 "{\"function\":\"TriggerException\"}\n"
+			 "{\"function\":\"AddToStatic\",\"args\":[5]}\n"
+			 "{\"function\":\"InitCount\"}\n";
+	struct outcome o;
+
+	mkdir("build", 0755);
+	mkdir("build/batch-test", 0755);
+	o = hlrun("--save-snapshot", snap, GUEST, NULL);
+	expect_ok(o, "");
+	outcome_free(&o);
+	o = hlrun_in(in, strlen(in), "--batch", snap, NULL);
+	cr_assert_eq(o.status, 4, "%s", o.err);
+	cr_assert(strstr(o.out, "{\"ok\":true,\"type\":\"i32\",\"value\":5}\n") == o.out, "%s",
+		  o.out);
+	cr_assert(strstr(o.out, "}}\n{\"ok\":true,\"type\":\"i32\",\"value\":5}\n"
+			 "{\"ok\":true,\"type\":\"i32\",\"value\":1}\n") != NULL, "%s", o.out);
+	outcome_free(&o);
+}
+
+/* --stats: one line per call; restoring a small call costs a few pages whatever the
+ * size of guest memory. */
+Test(batch, stats_and_restore_cost)
+{
+	const char *in = "{\"function\":\"Echo\",\"args\":[\"x\"]}\n"
+			 "{\"function\":\"Echo\",\"args\":[\"x\"]}\n";
+	struct outcome small = batch(in, "--stats", NULL);
+	struct outcome big = hlrun_in(in, strlen(in), "--batch", "--stats", "--heap", "256M",
+				      GUEST, NULL);
+	unsigned p1 = 0, p2 = 0;
+	const char *s1 = strstr(small.err, "hlrun: stats: call 2: run ");
+	const char *s2 = strstr(big.err, "hlrun: stats: call 2: run ");
+
+	cr_assert_eq(small.status, 0, "%s", small.err);
+	cr_assert_eq(big.status, 0, "%s", big.err);
+	cr_assert_not_null(s1, "%s", small.err);
+	cr_assert_not_null(s2, "%s", big.err);
+	cr_assert_eq(sscanf(strstr(s1, "ms, restore "), "ms, restore %*f ms, %u pages", &p1), 1);
+	cr_assert_eq(sscanf(strstr(s2, "ms, restore "), "ms, restore %*f ms, %u pages", &p2), 1);
+	cr_assert(p1 > 0 && p1 < 32, "%u pages", p1);
+	cr_assert_eq(p1, p2, "%u pages with the default heap, %u with 256 MiB", p1, p2);
+	outcome_free(&small);
+	outcome_free(&big);
+}

@@ -1,0 +1,237 @@
+/* KVM suite: snapshot files: saving after init, starting from one without init, sizes
+ * and host functions fixed at saving, the file left untouched, hostile snapshot files. */
+#include "tests/kvm/harness.h"
+
+#include <sys/stat.h>
+
+#define DIR "build/snapshot-test"
+
+/* A path under DIR (static storage, one per call site). */
+static const char *path(const char *name)
+{
+	static char paths[8][256];
+	static int next;
+	char *p = paths[next++ % 8];
+
+	mkdir("build", 0755);
+	mkdir(DIR, 0755);
+	snprintf(p, 256, DIR "/%s", name);
+	return p;
+}
+
+/* Saves GUEST (with the given options before it) to DIR/name and returns the path. */
+static const char *save(const char *name, const char *opt1, const char *opt2)
+{
+	const char *p = path(name);
+	struct outcome o;
+
+	if (opt1 != NULL)
+		o = hlrun("--save-snapshot", p, opt1, opt2, GUEST, NULL);
+	else
+		o = hlrun("--save-snapshot", p, GUEST, NULL);
+	expect_ok(o, "");
+	outcome_free(&o);
+	return p;
+}
+
+static char *slurp(const char *p, size_t *len)
+{
+	FILE *f = fopen(p, "rb");
+	char *buf;
+	long n;
+
+	cr_assert_not_null(f, "%s", p);
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void spit(const char *p, const char *buf, size_t len)
+{
+	FILE *f = fopen(p, "wb");
+
+	cr_assert_not_null(f, "%s", p);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(snapshot, save_then_call)
+{
+	const char *snap = save("echo.snap", NULL, NULL);
+	struct outcome o = hlrun(snap, "Echo", "hello", NULL);
+	size_t len;
+	char *bytes = slurp(snap, &len);
+
+	expect_ok(o, "hello\n");
+	outcome_free(&o);
+	o = hlrun(snap, "Add", "2", "3", NULL);
+	expect_ok(o, "5\n");
+	outcome_free(&o);
+	cr_assert_eq(memcmp(bytes, "\177HLSNAP\n", 8), 0);
+	cr_assert_eq(len % 4096, 0, "size %zu", len);
+	free(bytes);
+}
+
+/* The guest counts its inits in memory: a snapshot holds the count of its one init,
+ * and starting from it does not run init again. */
+Test(snapshot, init_is_not_run_again)
+{
+	const char *snap = save("init.snap", NULL, NULL);
+	struct outcome o = hlrun(GUEST, "InitCount", NULL);
+
+	expect_ok(o, "1\n");
+	outcome_free(&o);
+	o = hlrun(snap, "InitCount", NULL);
+	expect_ok(o, "1\n");
+	outcome_free(&o);
+}
+
+/* Guest memory is a private mapping of the file: a call's writes never reach it. */
+Test(snapshot, file_is_never_written)
+{
+	const char *snap = save("private.snap", NULL, NULL);
+	size_t len1, len2;
+	char *before = slurp(snap, &len1), *after;
+	struct outcome o = hlrun(snap, "AddToStatic", "41", NULL);
+
+	expect_ok(o, "41\n");
+	outcome_free(&o);
+	o = hlrun(snap, "AddToStatic", "1", NULL);
+	expect_ok(o, "1\n");
+	outcome_free(&o);
+	after = slurp(snap, &len2);
+	cr_assert_eq(len1, len2);
+	cr_assert_eq(memcmp(before, after, len1), 0, "the snapshot file changed");
+	free(before);
+	free(after);
+}
+
+Test(snapshot, list_and_check)
+{
+	const char *snap = save("list.snap", NULL, NULL);
+	struct outcome o = hlrun("--list", snap, NULL);
+	char want[300];
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert(strstr(o.out, "Echo(string) -> string\n") != NULL, "%s", o.out);
+	cr_assert(strstr(o.out, "Head(bytes, i32) -> bytes\n") != NULL, "%s", o.out);
+	outcome_free(&o);
+	o = hlrun("--check", snap, NULL);
+	snprintf(want, sizeof want, "%s: ok\n", snap);
+	expect_ok(o, want);
+	outcome_free(&o);
+}
+
+/* Memory sizes are part of the snapshot: its heap stays as small as it was saved. */
+Test(snapshot, sizes_are_fixed)
+{
+	const char *snap = save("small.snap", "--heap", "64KiB");
+	struct outcome o = hlrun(snap, "Malloc", "1000", NULL);
+
+	expect_ok(o, "1000\n");
+	outcome_free(&o);
+	o = hlrun(snap, "Malloc", "1000000", NULL);
+	expect_fail(&o, 1, "Malloc failed", NULL);
+	outcome_free(&o);
+	o = hlrun("--heap", "1M", snap, "Echo", "x", NULL);
+	expect_fail(&o, 2, "memory sizes are fixed when it is saved", "--heap", NULL);
+	outcome_free(&o);
+}
+
+/* A snapshot saved with a host function allowed runs only where it still is.  Allowed
+ * twice (HostPrint by default and by --allow) is recorded once. */
+Test(snapshot, host_functions_must_stay_allowed)
+{
+	const char *snap = path("time.snap");
+	struct outcome o = hlrun("--save-snapshot", snap, "--allow", "GetTimeNs", "--allow",
+				 "HostPrint", GUEST, NULL);
+
+	expect_ok(o, "");
+	outcome_free(&o);
+	o = hlrun(snap, "Echo", "x", NULL);
+	expect_fail(&o, 3, "saved with host function GetTimeNs allowed", NULL);
+	outcome_free(&o);
+	o = hlrun("--allow", "GetTimeNs", snap, "GetTime", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_gt(strtoull(o.out, NULL, 10), 0, "%s", o.out);
+	outcome_free(&o);
+}
+
+Test(snapshot, failures_keep_their_status)
+{
+	const char *snap = save("fail.snap", NULL, NULL);
+	struct outcome o = hlrun(snap, "TriggerException", NULL);
+
+	expect_fail(&o, 4, "invalid opcode", NULL);
+	outcome_free(&o);
+	o = hlrun("-t", "300ms", snap, "Spin", NULL);
+	expect_fail(&o, 124, "timed out after 300 ms", NULL);
+	outcome_free(&o);
+	o = hlrun(snap, "Fail", "oops", NULL);
+	expect_fail(&o, 1, "oops", NULL);
+	outcome_free(&o);
+}
+
+/* The manifest's sizes and host functions (HostPrint, GetTimeNs) go into the snapshot. */
+Test(snapshot, from_a_manifest)
+{
+	const char *snap = path("manifest.snap");
+	struct outcome o = hlrun("--save-snapshot", snap, "examples/simpleguest.yaml", NULL);
+
+	expect_ok(o, "");
+	outcome_free(&o);
+	o = hlrun(snap, "Echo", "hi", NULL);
+	expect_fail(&o, 3, "GetTimeNs", NULL);
+	outcome_free(&o);
+	o = hlrun("--allow", "GetTimeNs", snap, "Echo", "hi", NULL);
+	expect_ok(o, "hi\n");
+	outcome_free(&o);
+	/* The example's heap is 1 MiB. */
+	o = hlrun("--allow", "GetTimeNs", snap, "Malloc", "2000000", NULL);
+	expect_fail(&o, 1, "Malloc failed", NULL);
+	outcome_free(&o);
+}
+
+Test(snapshot, save_to_bad_path)
+{
+	struct outcome o = hlrun("--save-snapshot", "build/no/such/dir/x.snap", GUEST, NULL);
+
+	expect_fail(&o, 2, "build/no/such/dir/x.snap", "No such file or directory", NULL);
+	outcome_free(&o);
+}
+
+/* Damaged files: exit 3 and one line that says what is wrong. */
+Test(snapshot, hostile_files)
+{
+	const char *snap = save("good.snap", NULL, NULL), *bad = path("bad.snap");
+	size_t len;
+	char *bytes = slurp(snap, &len);
+	struct outcome o;
+
+	spit(bad, bytes, len - 4096);
+	o = hlrun(bad, "Echo", "x", NULL);
+	expect_fail(&o, 3, "bad.snap", "truncated", NULL);
+	outcome_free(&o);
+	spit(bad, bytes, 100);
+	o = hlrun(bad, "Echo", "x", NULL);
+	expect_fail(&o, 3, "bad.snap", NULL);
+	outcome_free(&o);
+	bytes[8] = 9; /* format version */
+	spit(bad, bytes, len);
+	o = hlrun(bad, "Echo", "x", NULL);
+	expect_fail(&o, 3, "version 9", NULL);
+	outcome_free(&o);
+	bytes[8] = 1;
+	bytes[12] = 99; /* ABI version */
+	spit(bad, bytes, len);
+	o = hlrun(bad, "Echo", "x", NULL);
+	expect_fail(&o, 3, "ABI", "99", NULL);
+	outcome_free(&o);
+	free(bytes);
+}
