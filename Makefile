@@ -6,6 +6,7 @@
 #                   boot, then check-san
 #   make check-san  unit and KVM suites again, built with AddressSanitizer and UBSan
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (make check runs a short smoke)
+#   make bench      the benchmark, in one test-VM boot: a table and $(B)/bench/bench.json
 #   make demo       run a sample guest function (through tests/vm without /dev/kvm)
 #   make clean      remove everything make built
 
@@ -152,6 +153,7 @@ check-san: all
 	$(SAN_ENV) HLRUN=build/san/hlrun tests/vm/run tests/run-suite $(KVM_BINS:$(B)/%=build/san/%)
 
 include tests/fuzz/fuzz.mk
+include tests/bench/bench.mk
 
 MAN_PAGES := $(wildcard man/*.[1-9])
 
