@@ -117,7 +117,10 @@ static void parse_options(char **strs, int n)
 	if (o.help || o.version)
 		return;
 	CHECK(o.guest != NULL && o.nargs >= 0 && o.nargs <= n);
-	CHECK(o.list || o.check ||
+	/* The modes that take no FUNCTION exclude each other; the others need one. */
+	CHECK(o.list + o.check + o.batch + (o.save_snapshot != NULL) <= 1);
+	CHECK(!o.keep_state || o.batch);
+	CHECK(o.list || o.check || o.batch || o.save_snapshot != NULL ||
 	      (o.function != NULL && o.args > argv && o.args + o.nargs <= argv + n + 1));
 }
 

@@ -82,23 +82,6 @@ Test(batch, restores_memory_between_calls)
 		     "{\"ok\":true,\"type\":\"i32\",\"value\":1}\n", NULL);
 }
 
-/* Allocations never freed by the guest vanish with the restore: 40 calls that each take
- * 6 MiB of the 8 MiB heap all succeed. */
-Test(batch, restore_returns_the_heap)
-{
-	char in[40 * 64] = "";
-
-	for (int i = 0; i < 40; i++)
-		strcat(in, "{\"function\":\"LargeOutput\",\"args\":[6000000]}\n");
-	struct outcome o = hlrun_in(in, strlen(in), "--batch", "--output-size", "8M", GUEST,
-				    NULL);
-
-	cr_assert_eq(o.status, 0, "%s", o.err);
-	cr_assert_eq(o.out_len > 40 * 8000000, 1, "%zu bytes", o.out_len);
-	cr_assert_str_eq(o.err, "");
-	outcome_free(&o);
-}
-
 /* A crash poisons the sandbox; it is restored and the next call succeeds. */
 Test(batch, recovers_from_crashes)
 {
