@@ -22,6 +22,7 @@ struct run {
 	const char **allowed;        /* host functions allowed: manifest's, then --allow's */
 	struct ldr_guest *elf;       /* the guest ELF, unless started from a snapshot */
 	struct sbx_snapshot *snap;   /* the snapshot file, if that is the target */
+	struct sbx_snapshot *cache;  /* the manifest's snapshot beside its guest, if valid */
 	const struct ldr_guest *guest; /* elf or the snapshot's guest */
 	struct sbx *sbx;
 	struct cli_argmem argmem;
@@ -100,24 +101,42 @@ static void hex(const uint8_t *b, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
-/* Refuses a guest whose SHA-256 differs from the manifest's. */
+/* Refuses a guest whose SHA-256 differs from the manifest's; a snapshot's guest is the
+ * ELF file embedded in it. */
 static enum hl_err check_hash(struct run *r)
 {
+	const struct mf_manifest *m = r->mf;
+	bool in_snapshot = m->guest == NULL;
 	uint8_t sum[32];
 	char got[65], want[65];
 	size_t len;
-	const uint8_t *bytes = ldr_bytes(r->elf, &len);
+	const uint8_t *bytes = ldr_bytes(r->guest, &len);
 
-	if (!r->mf->has_sha256)
+	if (!m->has_sha256)
 		return HL_OK;
 	hl_sha256(bytes, len, sum);
-	if (memcmp(sum, r->mf->sha256, sizeof sum) == 0)
+	if (memcmp(sum, m->sha256, sizeof sum) == 0)
 		return HL_OK;
 	hex(sum, sizeof sum, got);
-	hex(r->mf->sha256, sizeof sum, want);
-	return hl_fail(&r->diag, HL_E_INVALID, "%s:%d:%d: %s has SHA-256 %s, the manifest "
-		       "requires %s", r->mf->path, r->mf->guest_line, r->mf->guest_col,
-		       r->mf->guest, got, want);
+	hex(m->sha256, sizeof sum, want);
+	return hl_fail(&r->diag, HL_E_INVALID, "%s:%d:%d: %s%s has SHA-256 %s, the manifest "
+		       "requires %s", m->path, in_snapshot ? m->snapshot_line : m->guest_line,
+		       in_snapshot ? m->snapshot_col : m->guest_col,
+		       in_snapshot ? "the guest in " : "", in_snapshot ? m->snapshot : m->guest,
+		       got, want);
+}
+
+/* The manifest names a snapshot and no guest: the snapshot is the guest. */
+static enum hl_err open_manifest_snapshot(struct run *r)
+{
+	const struct mf_manifest *m = r->mf;
+	enum hl_err err = sbx_snapshot_open(m->snapshot, &r->snap, &r->diag);
+
+	if (err != HL_OK)
+		return hl_prefix(&r->diag, "%s:%d:%d: snapshot", m->path, m->snapshot_line,
+				 m->snapshot_col);
+	r->guest = sbx_snapshot_guest(r->snap);
+	return check_hash(r);
 }
 
 /* Loads the guest: an ELF, a snapshot, or through the manifest that names it. */
@@ -148,12 +167,22 @@ static enum hl_err open_target(struct run *r)
 	}
 	if (err != HL_OK)
 		return err;
+	if (r->mf->guest == NULL)
+		return open_manifest_snapshot(r);
 	err = ldr_open(r->mf->guest, &r->elf, &r->diag);
 	r->guest = r->elf;
 	if (err != HL_OK)
 		return hl_prefix(&r->diag, "%s:%d:%d: guest", r->mf->path, r->mf->guest_line,
 				 r->mf->guest_col);
-	return check_hash(r);
+	err = check_hash(r);
+	/* A snapshot beside the guest is a cache: missing or broken, the guest boots. */
+	if (err == HL_OK && r->mf->snapshot != NULL) {
+		struct hl_diag ignored = { 0 };
+
+		if (sbx_snapshot_open(r->mf->snapshot, &r->cache, &ignored) != HL_OK)
+			r->cache = NULL;
+	}
+	return err;
 }
 
 /* The manifest's allow-list (or HostPrint alone without a manifest), then --allow's. */
@@ -201,6 +230,7 @@ static enum hl_err configure(struct run *r, struct sbx_config *cfg)
 	const struct mf_manifest none = { 0 };
 	const struct mf_manifest *m = r->mf ? r->mf : &none;
 	const struct cli_opts *o = &r->opts;
+	enum hl_err err;
 
 	sbx_config_default(cfg);
 	cfg->seccomp = !o->no_seccomp;
@@ -218,7 +248,14 @@ static enum hl_err configure(struct run *r, struct sbx_config *cfg)
 	set_size(&cfg->input_size, m->input, r->opts.input_size);
 	set_size(&cfg->output_size, m->output, r->opts.output_size);
 	set_size(&cfg->timeout_ms, m->timeout_ms, r->opts.timeout_ms);
-	return set_policy(r, &cfg->policy);
+	err = set_policy(r, &cfg->policy);
+	/* The cache serves only the guest and settings it was saved with. */
+	if (err == HL_OK && r->cache != NULL && !o->save_snapshot &&
+	    sbx_snapshot_matches(r->cache, r->guest, cfg)) {
+		r->snap = r->cache;
+		r->cache = NULL;
+	}
+	return err;
 }
 
 static enum hl_err create_sandbox(struct run *r, const struct sbx_config *cfg)
@@ -351,6 +388,7 @@ int main(int argc, char **argv)
 	sbx_destroy(r.sbx);
 	ldr_close(r.elf);
 	sbx_snapshot_close(r.snap);
+	sbx_snapshot_close(r.cache);
 	mf_free(r.mf);
 	free(r.allowed);
 	cli_argmem_free(&r.argmem);

@@ -143,6 +143,11 @@ const struct ldr_guest *sbx_snapshot_guest(const struct sbx_snapshot *snap);
 /* Sets cfg's four memory sizes to the snapshot's, which cannot change. */
 void sbx_snapshot_sizes(const struct sbx_snapshot *snap, struct sbx_config *cfg);
 
+/* Whether the snapshot was saved from guest g (the same ELF file) with cfg's memory sizes
+ * and a host function policy that cfg's allows: a cache that fits. */
+bool sbx_snapshot_matches(const struct sbx_snapshot *snap, const struct ldr_guest *g,
+			  const struct sbx_config *cfg);
+
 /* Creates a sandbox in the state the snapshot saved, without loading the guest or running
  * its init: the memory image is mapped copy-on-write, pages are read when touched.  cfg's
  * sizes are replaced by the snapshot's.  Errors: as sbx_create(), and HL_E_INVALID when

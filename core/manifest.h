@@ -18,8 +18,11 @@
  * "./g.elf"; absolute paths are kept as written. */
 struct mf_manifest {
 	char *path;                          /* the manifest file as given */
-	char *guest;                         /* the guest's path, resolved as above */
+	char *guest;                         /* the guest's path, resolved as above; NULL
+					      * when only a snapshot is named */
 	int guest_line, guest_col;           /* 1-based position of the guest value */
+	char *snapshot;                      /* a snapshot's path, resolved as above, or NULL */
+	int snapshot_line, snapshot_col;
 	bool has_sha256;
 	uint8_t sha256[32];
 	uint64_t heap, stack, input, output; /* bytes; 0 = not set */

@@ -46,20 +46,32 @@ static enum hl_err want_scalar(struct mf_parser *p, const struct key *k)
 	return HL_OK;
 }
 
-static enum hl_err parse_guest(struct mf_parser *p, const struct key *k)
+/* A file named relative to the manifest, and where its name stands. */
+static enum hl_err parse_path(struct mf_parser *p, const struct key *k, char **path,
+			      int *line, int *col)
 {
 	enum hl_err err = want_scalar(p, k);
 
 	if (err != HL_OK)
 		return err;
 	if (p->ev.data.scalar.length == 0)
-		return mf_fail_at(p, p->ev.start_mark, "guest is empty");
-	p->m->guest = mf_join(p->path, mf_scalar(p));
-	if (p->m->guest == NULL)
+		return mf_fail_at(p, p->ev.start_mark, "%s is empty", k->full);
+	*path = mf_join(p->path, mf_scalar(p));
+	if (*path == NULL)
 		return mf_nomem(p);
-	p->m->guest_line = (int)p->ev.start_mark.line + 1;
-	p->m->guest_col = (int)p->ev.start_mark.column + 1;
+	*line = (int)p->ev.start_mark.line + 1;
+	*col = (int)p->ev.start_mark.column + 1;
 	return HL_OK;
+}
+
+static enum hl_err parse_guest(struct mf_parser *p, const struct key *k)
+{
+	return parse_path(p, k, &p->m->guest, &p->m->guest_line, &p->m->guest_col);
+}
+
+static enum hl_err parse_snapshot(struct mf_parser *p, const struct key *k)
+{
+	return parse_path(p, k, &p->m->snapshot, &p->m->snapshot_line, &p->m->snapshot_col);
 }
 
 static enum hl_err parse_sha256(struct mf_parser *p, const struct key *k)
@@ -324,6 +336,7 @@ static const struct section limits_section = {
 
 static const struct key top_keys[] = {
 	{ "guest", "guest", parse_guest, 0, 0, 0, NULL },
+	{ "snapshot", "snapshot", parse_snapshot, 0, 0, 0, NULL },
 	{ "sha256", "sha256", parse_sha256, 0, 0, 0, NULL },
 	{ "memory", "memory", parse_section, 0, 0, 0, &memory_section },
 	{ "limits", "limits", parse_section, 0, 0, 0, &limits_section },
@@ -345,7 +358,13 @@ enum hl_err mf_parse_top(struct mf_parser *p)
 		return mf_fail_at(p, start, "the top level must be a mapping, not %s",
 				  mf_describe(p));
 	err = parse_mapping(p, &top_section);
-	if (err == HL_OK && p->m->guest == NULL)
-		return mf_fail_at(p, start, "missing required key 'guest'");
-	return err;
+	if (err != HL_OK)
+		return err;
+	if (p->m->guest == NULL && p->m->snapshot == NULL)
+		return mf_fail_at(p, start, "missing required key 'guest' (or 'snapshot')");
+	/* Without a guest, the snapshot is the guest: its memory sizes are its own. */
+	if (p->m->guest == NULL && (p->m->heap || p->m->stack || p->m->input || p->m->output))
+		return mf_fail_at(p, start, "memory does not apply to a snapshot without guest "
+				  "(its sizes are fixed when it is saved)");
+	return HL_OK;
 }

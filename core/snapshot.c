@@ -98,6 +98,19 @@ static enum hl_err check_names(const struct snap_file *f, const struct sbx_polic
 	return HL_OK;
 }
 
+bool sbx_snapshot_matches(const struct sbx_snapshot *snap, const struct ldr_guest *g,
+			  const struct sbx_config *cfg)
+{
+	const struct snap_header *h = &snap->f->h;
+	size_t n, m;
+	const uint8_t *a = ldr_bytes(g, &n), *b = ldr_bytes(snap->f->guest, &m);
+
+	return n == m && memcmp(a, b, n) == 0 && h->heap_size == cfg->heap_size &&
+	       h->stack_size == cfg->stack_size && h->input_size == cfg->input_size &&
+	       h->output_size == cfg->output_size && check_names(snap->f, &cfg->policy, NULL) ==
+	       HL_OK;
+}
+
 /* Builds a mem_size view of the snapshot: zero everywhere, the file's extents mapped
  * over it copy-on-write.  Pages are read from the file only when touched. */
 static enum hl_err map_image(const struct sbx_snapshot *snap, int prot, uint8_t **out,

@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include "common/sha256.h"
+
 #define DIR "build/snapshot-test"
 
 /* A path under DIR (static storage, one per call site). */
@@ -234,4 +236,92 @@ Test(snapshot, hostile_files)
 	expect_fail(&o, 3, "ABI", "99", NULL);
 	outcome_free(&o);
 	free(bytes);
+}
+
+/* Writes text to DIR/name and returns the path. */
+static const char *put(const char *name, const char *text)
+{
+	const char *p = path(name);
+
+	spit(p, text, strlen(text));
+	return p;
+}
+
+static bool booted_cold(const struct outcome *o)
+{
+	return strstr(o->err, "load 0.000 ms, init 0.000 ms") == NULL;
+}
+
+/* A manifest names a snapshot instead of the guest; sha256 pins the guest inside it. */
+Test(snapshot, named_by_a_manifest)
+{
+	struct outcome o;
+	char text[256];
+	size_t len;
+	char *elf = slurp(GUEST, &len);
+	uint8_t sum[32];
+	char hex[65];
+
+	save("m.snap", NULL, NULL);
+	/* The snapshot was saved with HostPrint allowed, as without a manifest. */
+	o = hlrun(put("bare.yaml", "snapshot: m.snap\n"), "Echo", "hi", NULL);
+	expect_fail(&o, 3, "bare.yaml", "saved with host function HostPrint allowed", NULL);
+	outcome_free(&o);
+	o = hlrun(put("only.yaml", "snapshot: m.snap\nhost_functions: [HostPrint]\n"), "Echo",
+		  "hi", NULL);
+	expect_ok(o, "hi\n");
+	outcome_free(&o);
+	hl_sha256(elf, len, sum);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", sum[i]);
+	snprintf(text, sizeof text, "snapshot: m.snap\nsha256: %s\nhost_functions: [HostPrint]\n",
+		 hex);
+	o = hlrun(put("pinned.yaml", text), "Echo", "pinned", NULL);
+	expect_ok(o, "pinned\n");
+	outcome_free(&o);
+	hex[0] = hex[0] == '0' ? '1' : '0';
+	snprintf(text, sizeof text, "snapshot: m.snap\nsha256: %s\nhost_functions: [HostPrint]\n",
+		 hex);
+	o = hlrun(put("wrong.yaml", text), "Echo", "x", NULL);
+	expect_fail(&o, 3, "wrong.yaml:1:11: the guest in", "m.snap has SHA-256", NULL);
+	outcome_free(&o);
+	o = hlrun(put("missing.yaml", "snapshot: none.snap\n"), "Echo", "x", NULL);
+	expect_fail(&o, 3, "missing.yaml:1:11: snapshot: ", "none.snap", NULL);
+	outcome_free(&o);
+	free(elf);
+}
+
+/* Beside the guest, a snapshot is a cache: used while it matches, ignored otherwise. */
+Test(snapshot, cache_beside_the_guest)
+{
+	const char *m = put("cache.yaml", "guest: ../../" GUEST "\nsnapshot: cache.snap\n"
+				      "memory: {heap: 2MiB}\nhost_functions: [HostPrint]\n");
+	struct outcome o;
+
+	unlink(path("cache.snap"));
+	o = hlrun("--stats", m, "Echo", "cold", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.out, "cold\n");
+	cr_assert(booted_cold(&o), "%s", o.err);
+	outcome_free(&o);
+	o = hlrun("--save-snapshot", path("cache.snap"), m, NULL);
+	expect_ok(o, "");
+	outcome_free(&o);
+	o = hlrun("--stats", m, "Echo", "warm", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.out, "warm\n");
+	cr_assert(!booted_cold(&o), "%s", o.err);
+	outcome_free(&o);
+	/* Other sizes than it was saved with: the guest boots. */
+	o = hlrun("--stats", "--heap", "4MiB", m, "Echo", "other", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert(booted_cold(&o), "%s", o.err);
+	outcome_free(&o);
+	/* A damaged cache is no error either. */
+	spit(path("cache.snap"), "\177HLSNAP\ngarbage", 16);
+	o = hlrun("--stats", m, "Echo", "again", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.out, "again\n");
+	cr_assert(booted_cold(&o), "%s", o.err);
+	outcome_free(&o);
 }

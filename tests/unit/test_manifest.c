@@ -33,7 +33,7 @@ static struct mf_manifest *parse_ok(const char *path, const char *text)
 #define ENV_257 "env: [" T100("a") T100("b") T10("c0") T10("c1") T10("c2") T10("c3") \
 	T10("c4") "c50, c51, c52, c53, c54, c55, c56]\n"
 
-#define LIST_NAMES "guest, sha256, memory, limits, host_functions, env, files"
+#define LIST_NAMES "guest, snapshot, sha256, memory, limits, host_functions, env, files"
 #define HOST_NAMES "HostPrint, GetTimeNs, GetRandom, GetEnv, ReadFile"
 #define BAD_SIZE(s) "bad size '" s "' (use bytes or a number with K, KiB, M, MiB, G or GiB, " \
 	"e.g. 64KiB)"
@@ -53,7 +53,15 @@ static const struct bad_manifest {
 	{ "- guest: a.elf\n", 0, "t.yaml:1:1: the top level must be a mapping, not a sequence" },
 	{ "guest: a\n---\nguest: b\n", 0, "t.yaml:2:1: more than one document (a manifest is "
 					  "one mapping)" },
-	{ "memory: {heap: 1MiB}\n", 0, "t.yaml:1:1: missing required key 'guest'" },
+	{ "memory: {heap: 1MiB}\n", 0, "t.yaml:1:1: missing required key 'guest' (or "
+				      "'snapshot')" },
+	/* snapshot */
+	{ "snapshot:\n", 0, "t.yaml:1:10: snapshot is empty" },
+	{ "snapshot: {a: b}\n", 0, "t.yaml:1:11: snapshot must be a scalar, not a mapping" },
+	{ "snapshot: s\nsnapshot: t\n", 0, "t.yaml:2:1: duplicate key 'snapshot' at the top "
+	  "level (first on line 1)" },
+	{ "snapshot: s\nmemory: {stack: 64K}\n", 0, "t.yaml:1:1: memory does not apply to a "
+	  "snapshot without guest (its sizes are fixed when it is saved)" },
 	/* guest */
 	{ "guest:\n", 0, "t.yaml:1:7: guest is empty" },
 	{ "guest: \"\"\n", 0, "t.yaml:1:8: guest is empty" },
@@ -299,8 +307,27 @@ Test(manifest, defaults_are_unset)
 	cr_assert_null(m->env);
 	cr_assert_eq(m->nfiles, 0);
 	cr_assert_null(m->files);
+	cr_assert_null(m->snapshot);
 	mf_free(m);
 	mf_free(NULL);
+}
+
+/* A snapshot instead of the guest, or beside it, is resolved like the guest. */
+Test(manifest, snapshot_alone_or_beside_the_guest)
+{
+	struct mf_manifest *m = parse_ok("d/m.yaml", "snapshot: s.snap\nlimits: {timeout: 1s}\n");
+
+	cr_assert_null(m->guest);
+	cr_assert_str_eq(m->snapshot, "d/s.snap");
+	cr_assert_eq(m->snapshot_line, 1);
+	cr_assert_eq(m->snapshot_col, 11);
+	mf_free(m);
+	m = parse_ok("m.yaml", "guest: g.elf\nmemory: {heap: 1M}\nsnapshot: /c/g.snap\n");
+	cr_assert_str_eq(m->guest, "./g.elf");
+	cr_assert_str_eq(m->snapshot, "/c/g.snap");
+	cr_assert_eq(m->snapshot_line, 3);
+	cr_assert_eq(m->heap, 1u << 20);
+	mf_free(m);
 }
 
 Test(manifest, empty_sections_and_lists)
