@@ -66,7 +66,7 @@ void sbx_config_default(struct sbx_config *cfg);
 struct sbx_stats {
 	uint64_t open_ns;   /* opening /dev/kvm and checking it */
 	uint64_t create_ns; /* VM, vCPU, guest memory, page tables, long mode */
-	uint64_t load_ns;   /* copying the guest's segments */
+	uint64_t load_ns;   /* copying the guest's segments, installing the seccomp filter */
 	uint64_t init_ns;   /* running the guest's init */
 };
 
