@@ -31,8 +31,13 @@ static void check_size(uint64_t v)
 static void check_manifest(const struct mf_manifest *m)
 {
 	CHECK(m->path != NULL && strcmp(m->path, NAME) == 0);
-	CHECK(resolved(m->guest));
-	CHECK(m->guest_line >= 1 && m->guest_col >= 1);
+	/* A guest, a snapshot, or both; a snapshot alone brings its own memory sizes. */
+	CHECK(m->guest != NULL || m->snapshot != NULL);
+	CHECK(m->guest == NULL || (resolved(m->guest) && m->guest_line >= 1 &&
+				   m->guest_col >= 1));
+	CHECK(m->snapshot == NULL || (resolved(m->snapshot) && m->snapshot_line >= 1 &&
+				      m->snapshot_col >= 1));
+	CHECK(m->guest != NULL || (m->heap | m->stack | m->input | m->output) == 0);
 	check_size(m->heap);
 	check_size(m->stack);
 	check_size(m->input);
