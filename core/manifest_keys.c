@@ -218,12 +218,7 @@ static enum hl_err entry_host_function(struct mf_parser *p, const char *s, char 
 
 static enum hl_err entry_env(struct mf_parser *p, const char *s, char **out)
 {
-	bool ok = (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_';
-
-	for (const char *c = s + 1; ok && *c != '\0'; c++)
-		ok = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || *c == '_' ||
-		     (*c >= '0' && *c <= '9');
-	if (!ok)
+	if (!hlw_is_ident((const uint8_t *)s, strlen(s)))
 		return mf_fail_at(p, p->ev.start_mark, "env entry '%s' is not a variable name "
 				  "([A-Za-z_][A-Za-z0-9_]*)", s);
 	*out = strdup(s);

@@ -1,5 +1,6 @@
 /* The guest loader: the hlrun ABI note and the table of exported functions. */
 #include "loader/loader_internal.h"
+#include "guests/include/hlwire.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -111,12 +112,6 @@ static enum hl_err check_placement(struct ldr_ctx *c)
 			sh->sh_size);
 }
 
-static int name_char_ok(unsigned char ch, size_t pos)
-{
-	return ch == '_' || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-	       (pos > 0 && ch >= '0' && ch <= '9');
-}
-
 /* Export i's name: a NUL-padded identifier, unique among exports 0..i. */
 static enum hl_err check_name(struct ldr_ctx *c, size_t i)
 {
@@ -131,7 +126,7 @@ static enum hl_err check_name(struct ldr_ctx *c, size_t i)
 	if (len == 0)
 		return ldr_fail(c, "export %zu: empty name", i);
 	for (size_t k = 0; k < len; k++)
-		if (!name_char_ok((unsigned char)e->name[k], k))
+		if (!hlw_ident_char((uint8_t)e->name[k], k))
 			return ldr_fail(c, "export %zu: invalid character 0x%02x at position "
 					"%zu of its name (after \"%.*s\")", i,
 					(unsigned char)e->name[k], k, (int)k, e->name);

@@ -72,4 +72,11 @@ const char *hlw_strerror(enum hlw_status st);
 /* The name of a type as the CLI and man pages spell it ("i32", "string", ...), or "?". */
 const char *hlw_type_name(uint32_t type);
 
+/* Whether byte c may stand at position pos of an identifier, [A-Za-z_][A-Za-z0-9_]*: what
+ * function, host-function and variable names are. */
+bool hlw_ident_char(uint8_t c, uint64_t pos);
+
+/* Whether the n bytes at s are an identifier (n > 0). */
+bool hlw_is_ident(const uint8_t *s, uint64_t n);
+
 #endif

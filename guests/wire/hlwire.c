@@ -134,15 +134,17 @@ enum hlw_status hlw_encode(uint8_t *buf, uint64_t cap, const struct hl_message *
 	return HLW_OK;
 }
 
-static int is_ident(const uint8_t *s, uint64_t n)
+bool hlw_ident_char(uint8_t c, uint64_t pos)
 {
-	for (uint64_t i = 0; i < n; i++) {
-		uint8_t c = s[i];
-		int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       (pos > 0 && c >= '0' && c <= '9');
+}
 
-		if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
-			return 0;
-	}
+bool hlw_is_ident(const uint8_t *s, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (!hlw_ident_char(s[i], i))
+			return false;
 	return n > 0;
 }
 
@@ -258,7 +260,7 @@ enum hlw_status hlw_decode(const uint8_t *buf, uint64_t cap, struct hl_message *
 		uint64_t padded = ALIGN8((uint64_t)h.name_len + 1);
 
 		if (h.name_len >= HL_NAME_MAX || padded > h.size - off ||
-		    buf[off + h.name_len] != 0 || !is_ident(buf + off, h.name_len))
+		    buf[off + h.name_len] != 0 || !hlw_is_ident(buf + off, h.name_len))
 			return HLW_E_NAME;
 		if (!zero_padded(buf + off, (uint64_t)h.name_len + 1, padded))
 			return HLW_E_PADDING;

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "guests/include/hlwire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,16 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* [A-Za-z_][A-Za-z0-9_]*: what export names and variable names must be. */
 static inline int is_ident(const char *s)
 {
-	if (*s == '\0')
-		return 0;
-	for (size_t i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-
-		if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (i > 0 && c >= '0' && c <= '9')))
-			return 0;
-	}
-	return 1;
+	return hlw_is_ident((const uint8_t *)s, strlen(s));
 }
 
 #endif
