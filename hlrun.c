@@ -279,11 +279,9 @@ static enum hl_err call(struct run *r, const struct sbx_config *c)
 			  &r->diag);
 	if (err != HL_OK)
 		return err;
-	if (sbx_call_size(e->name, r->args, e->nparams) > cfg.input_size)
-		return hl_fail(&r->diag, HL_E_USAGE, "%s: arguments take %llu bytes, more than "
-			       "the input buffer (%llu bytes); raise --input-size", e->name,
-			       (unsigned long long)sbx_call_size(e->name, r->args, e->nparams),
-			       (unsigned long long)cfg.input_size);
+	err = sbx_check_call_size(e->name, r->args, e->nparams, cfg.input_size, &r->diag);
+	if (err != HL_OK)
+		return err;
 	err = create_sandbox(r, &cfg);
 	if (err != HL_OK)
 		return err;

@@ -161,12 +161,10 @@ enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_v
 	m.name_len = (uint16_t)strnlen(e->name, HL_NAME_MAX);
 	if (nargs > 0)
 		memcpy(m.vals, args, nargs * sizeof *args);
+	err = sbx_check_call_size(e->name, args, nargs, s->layout.input_size, d);
+	if (err != HL_OK)
+		return err;
 	st = hlw_encode(s->mem + s->layout.input, s->layout.input_size, &m, &size);
-	if (st == HLW_E_NOSPACE)
-		return hl_fail(d, HL_E_USAGE, "%s: arguments take %llu bytes, more than the "
-			       "input buffer (%llu bytes); raise --input-size", e->name,
-			       (unsigned long long)hlw_size(&m),
-			       (unsigned long long)s->layout.input_size);
 	if (st != HLW_OK)
 		return hl_fail(d, HL_E_USAGE, "%s: arguments cannot be encoded: %s", e->name,
 			       hlw_strerror(st));

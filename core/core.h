@@ -92,10 +92,12 @@ enum hl_err sbx_create(const struct ldr_guest *g, const struct sbx_config *cfg,
 /* Releases the VM, its memory and the timer; restores the signal state.  Accepts NULL. */
 void sbx_destroy(struct sbx *s);
 
-/* Bytes the call message for fn with these arguments occupies in the input buffer, or
- * UINT64_MAX when it cannot be encoded.  Lets callers reject oversized arguments before
- * any VM exists. */
-uint64_t sbx_call_size(const char *fn, const struct hl_value *args, uint16_t nargs);
+/* Checks that the call message for fn with these arguments fits an input buffer of
+ * input_size bytes.  Lets callers reject oversized arguments before any VM exists; the
+ * sandbox checks the same with its own buffer.  Errors: HL_E_USAGE naming the bytes
+ * needed and the buffer's size. */
+enum hl_err sbx_check_call_size(const char *fn, const struct hl_value *args, uint16_t nargs,
+				uint64_t input_size, struct hl_diag *d);
 
 /* Calls guest function fn, whose export e the caller looked up (ldr_find) and whose
  * arguments match e's parameter types.  On success *result holds the typed result

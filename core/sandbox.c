@@ -237,7 +237,8 @@ void sbx_destroy(struct sbx *s)
 	free(s);
 }
 
-uint64_t sbx_call_size(const char *fn, const struct hl_value *args, uint16_t nargs)
+/* Bytes of the call message, or UINT64_MAX when it cannot be encoded at all. */
+static uint64_t call_size(const char *fn, const struct hl_value *args, uint16_t nargs)
 {
 	struct hl_message m = { .kind = HL_MSG_CALL, .name = fn };
 	size_t len = strlen(fn);
@@ -249,4 +250,16 @@ uint64_t sbx_call_size(const char *fn, const struct hl_value *args, uint16_t nar
 	if (nargs > 0)
 		memcpy(m.vals, args, nargs * sizeof *args);
 	return hlw_size(&m);
+}
+
+enum hl_err sbx_check_call_size(const char *fn, const struct hl_value *args, uint16_t nargs,
+				uint64_t input_size, struct hl_diag *d)
+{
+	uint64_t need = call_size(fn, args, nargs);
+
+	if (need <= input_size)
+		return HL_OK;
+	return hl_fail(d, HL_E_USAGE, "%s: arguments take %llu bytes, more than the input "
+		       "buffer (%llu bytes); raise --input-size", fn, (unsigned long long)need,
+		       (unsigned long long)input_size);
 }
