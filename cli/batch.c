@@ -198,12 +198,10 @@ static enum hl_err convert_scalar(struct line *l, const struct hl_export *e, int
 			text[n] = '\0';
 		}
 	}
+	if (err == HL_OK)
+		err = cli_no_nul(e, i, text, n, d);
 	if (err != HL_OK)
 		return err;
-	if (memchr(text, 0, n) != NULL)
-		return hl_fail(d, HL_E_USAGE, "%s: argument %d: holds a NUL byte, which only a "
-			       "bytes parameter accepts (this one is %s)", e->name, i + 1,
-			       hlw_type_name(v->type));
 	return cli_convert_text(e, i, (const char *)text, show(shown, text, n), v, d);
 }
 
@@ -224,9 +222,10 @@ static enum hl_err convert_data(struct line *l, const struct hl_export *e, int i
 			       "(length %zu is not a multiple of 4)", e->name, i + 1, n) :
 		       hl_fail(d, HL_E_USAGE, "%s: argument %d: not padded standard base64 "
 			       "(bad character %zu)", e->name, i + 1, bad + 1);
-	if (v->type == HL_T_STRING && memchr(data, 0, n) != NULL)
-		return hl_fail(d, HL_E_USAGE, "%s: argument %d: holds a NUL byte, which only a "
-			       "bytes parameter accepts (this one is string)", e->name, i + 1);
+	if (v->type == HL_T_STRING)
+		err = cli_no_nul(e, i, data, n, d);
+	if (err != HL_OK)
+		return err;
 	if (n > limit)
 		return hl_fail(d, HL_E_USAGE, "%s: argument %d has more than %llu bytes, the "
 			       "input buffer size; raise --input-size", e->name, i + 1,
@@ -268,7 +267,6 @@ static enum hl_err convert_args(struct line *l, const struct hl_export *e, uint6
 	const struct json_span *list = &l->key[KEY_ARGS];
 	struct json_span v;
 	size_t pos = 0, count = 0;
-	char sig[256];
 	enum hl_err err = HL_OK;
 
 	if (l->seen[KEY_ARGS] && list->kind != JSON_ARRAY)
@@ -276,11 +274,8 @@ static enum hl_err convert_args(struct line *l, const struct hl_export *e, uint6
 			       json_kind_name(list->kind));
 	while (l->seen[KEY_ARGS] && json_next(l->s, l->len, list, &pos, NULL, &v))
 		count++;
-	if (count != e->nparams) {
-		cli_signature(e, sig, sizeof sig);
-		return hl_fail(d, HL_E_USAGE, "%s takes %u argument%s, got %zu: %s", e->name,
-			       e->nparams, e->nparams == 1 ? "" : "s", count, sig);
-	}
+	if (count != e->nparams)
+		return cli_wrong_count(e, count, d);
 	pos = 0;
 	for (int i = 0; err == HL_OK && i < e->nparams; i++) {
 		json_next(l->s, l->len, list, &pos, NULL, &v);

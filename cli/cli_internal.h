@@ -17,6 +17,14 @@
 enum hl_err cli_convert_text(const struct hl_export *e, int i, const char *s,
 			     const char *shown, struct hl_value *v, struct hl_diag *d);
 
+/* Refuses data (argument i of e) that holds a NUL byte.  Errors: HL_E_USAGE naming the
+ * argument and its declared type. */
+enum hl_err cli_no_nul(const struct hl_export *e, int i, const uint8_t *data, size_t len,
+		       struct hl_diag *d);
+
+/* The error for a call of e with got arguments: HL_E_USAGE with e's signature. */
+enum hl_err cli_wrong_count(const struct hl_export *e, size_t got, struct hl_diag *d);
+
 /* Writes x into buf (len bytes with the NUL; 40 are always enough) in its shortest
  * decimal form that reads back as the same double, or float when single: plain digits
  * unless an exponent is shorter; "nan", "inf" or "-inf" otherwise. */

@@ -234,10 +234,10 @@ static enum hl_err convert_one(const struct hl_export *e, int i, const char *arg
 	}
 	if (err != HL_OK)
 		return err;
-	if (v->type != HL_T_BYTES && memchr(data, 0, len) != NULL)
-		return hl_fail(d, HL_E_USAGE, "%s: argument %d: holds a NUL byte, which only a bytes "
-			       "parameter accepts (this one is %s)", e->name, i + 1,
-			       hlw_type_name(v->type));
+	if (v->type != HL_T_BYTES)
+		err = cli_no_nul(e, i, data, len, d);
+	if (err != HL_OK)
+		return err;
 	if (v->type != HL_T_STRING && v->type != HL_T_BYTES)
 		return cli_convert_text(e, i, (const char *)data, (const char *)data, v, d);
 	if (len > UINT32_MAX)
@@ -248,18 +248,33 @@ static enum hl_err convert_one(const struct hl_export *e, int i, const char *arg
 	return HL_OK;
 }
 
+enum hl_err cli_no_nul(const struct hl_export *e, int i, const uint8_t *data, size_t len,
+		       struct hl_diag *d)
+{
+	if (memchr(data, 0, len) == NULL)
+		return HL_OK;
+	return hl_fail(d, HL_E_USAGE, "%s: argument %d: holds a NUL byte, which only a bytes "
+		       "parameter accepts (this one is %s)", e->name, i + 1,
+		       hlw_type_name(e->params[i]));
+}
+
+enum hl_err cli_wrong_count(const struct hl_export *e, size_t got, struct hl_diag *d)
+{
+	char sig[256];
+
+	cli_signature(e, sig, sizeof sig);
+	return hl_fail(d, HL_E_USAGE, "%s takes %u argument%s, got %zu: %s", e->name,
+		       e->nparams, e->nparams == 1 ? "" : "s", got, sig);
+}
+
 enum hl_err cli_convert(const struct hl_export *e, char **args, int nargs, uint64_t limit,
 			struct hl_value *vals, struct cli_argmem *m, struct hl_diag *d)
 {
 	bool stdin_used = false;
-	char sig[256];
 	enum hl_err err;
 
-	if (nargs != e->nparams) {
-		cli_signature(e, sig, sizeof sig);
-		return hl_fail(d, HL_E_USAGE, "%s takes %u argument%s, got %d: %s", e->name,
-			       e->nparams, e->nparams == 1 ? "" : "s", nargs, sig);
-	}
+	if (nargs != e->nparams)
+		return cli_wrong_count(e, (size_t)nargs, d);
 	for (int i = 0; i < nargs; i++) {
 		vals[i] = (struct hl_value){ 0 };
 		err = convert_one(e, i, args[i], limit, &stdin_used, &vals[i], m, d);
