@@ -2,11 +2,12 @@
 #
 #   make            hlrun, the guest SDK library and the sample guests
 #   make deps       install what building and testing need (Debian 12, apt-get)
-#   make check      unit tests, man-page lint, fuzz smoke, the KVM suite in one test-VM
-#                   boot, then check-san
+#   make check      unit tests, man-page lint, fuzz smoke, the KVM suite on the host's own
+#                   /dev/kvm and again in one test-VM boot, then check-san
 #   make check-san  unit and KVM suites again, built with AddressSanitizer and UBSan
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (make check runs a short smoke)
-#   make bench      the benchmark, in one test-VM boot: a table and $(B)/bench/bench.json
+#   make bench      the benchmark on the host's /dev/kvm (the test VM without one):
+#                   a table and $(B)/bench/bench.json
 #   make demo       run a sample guest function (through tests/vm without /dev/kvm)
 #   make clean      remove everything make built
 
@@ -60,8 +61,8 @@ endif
 # ---- host program --------------------------------------------------------------------
 MODULES   := common kvm loader core cli
 # The wire codec is the guest SDK's, compiled for the host too: the ABI is written once.
-LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) guests/wire/hlwire.c
-LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/host/%.o)
+LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c $(m)/*.S)) guests/wire/hlwire.c
+LIB_OBJS  := $(addsuffix .o,$(addprefix $(B)/host/,$(basename $(LIB_SRCS))))
 HLRUN_OBJS := $(B)/host/hlrun.o $(LIB_OBJS)
 
 all: $(HLRUN) guests
@@ -74,6 +75,12 @@ $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(LIBCFLAGS) $(CFLAGS) -c -o $@ $<
+
+# kvm/ring0_entry.S: ring 0's code, which hlrun copies into every guest.
+$(B)/host/%.o: %.S
+	@mkdir -p $(@D)
+	$(call say,AS,$@)
+	$(Q)$(CC) $(CPPFLAGS) -c -o $@ $<
 
 $(B)/host/guests/%.o: CPPFLAGS += -Iguests/include
 
@@ -146,11 +153,20 @@ check: check-unit lint-man fuzz-smoke check-kvm check-san
 check-unit: all $(UNIT_BINS)
 	tests/run-suite $(UNIT_BINS)
 
-# One VM boot runs every KVM test binary.
-check-kvm: all $(KVM_BINS)
-	tests/vm/run tests/run-suite $(KVM_BINS)
+# Two KVMs: the host's own /dev/kvm (PVM on this project's machines) when it has one, and
+# the test VM's (nested SVM under emulation), where one boot runs every KVM test binary.
+check-kvm: check-kvm-host check-kvm-vm
+
+check-kvm-host: all $(KVM_BINS)
+	@if [ -e /dev/kvm ]; then echo "check-kvm-host: the host's /dev/kvm"; \
+		HLRUN_VM=never tests/run-suite $(KVM_BINS); \
+	else echo "check-kvm-host: this host has no /dev/kvm; the test VM's KVM alone"; fi
+
+check-kvm-vm: all $(KVM_BINS)
+	HLRUN_VM=always tests/vm/run tests/run-suite $(KVM_BINS)
 
 # The same suites against the sanitizer build: any report fails the test that caused it.
+# Its KVM suite runs once, on the host's KVM where there is one (tests/vm/run).
 SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:abort_on_error=1
 check-san: all
@@ -192,6 +208,7 @@ deps:
 clean:
 	rm -rf $(B) hlrun guests/bin
 
-.PHONY: all guests tests check check-unit check-kvm check-san lint-man demo install deps clean
+.PHONY: all guests tests check check-unit check-kvm check-kvm-host check-kvm-vm check-san \
+	lint-man demo install deps clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -14,7 +14,7 @@
 #include "core/manifest.h"
 #include "loader/loader.h"
 
-#define HLRUN_VERSION "0.1.0"
+#define HLRUN_VERSION "0.2.0"
 
 struct run {
 	struct cli_opts opts;
@@ -65,11 +65,25 @@ static void print_stats(const struct run *r)
 {
 	const struct sbx_stats *s = &r->stats;
 
+	if (s->kvm[0] != '\0')
+		fprintf(stderr, "hlrun: stats: kvm %s\n", s->kvm);
 	fprintf(stderr, "hlrun: stats: elf %.3f ms, open-kvm %.3f ms, create-vm %.3f ms, "
 		"load %.3f ms, init %.3f ms, call %.3f ms, total %.3f ms\n",
 		(double)(r->t_elf - r->t_start) / 1e6, (double)s->open_ns / 1e6,
 		(double)s->create_ns / 1e6, (double)s->load_ns / 1e6, (double)s->init_ns / 1e6,
 		(double)r->call_ns / 1e6, (double)(sbx_now_ns() - r->t_start) / 1e6);
+}
+
+/* The version, and which KVM this host offers: what a bug report needs. */
+static void print_version(struct run *r)
+{
+	char kvm[SBX_KVM_DESCRIBE];
+
+	printf("hlrun %s (guest ABI %u)\n", HLRUN_VERSION, HL_ABI_VERSION);
+	if (sbx_kvm_describe(NULL, kvm, sizeof kvm, &r->diag) == HL_OK)
+		printf("KVM: %s\n", kvm);
+	else
+		printf("KVM: none: %s\n", r->diag.msg);
 }
 
 enum target_kind { TARGET_ELF, TARGET_SNAPSHOT, TARGET_MANIFEST };
@@ -343,7 +357,7 @@ static enum hl_err run(struct run *r, int argc, char **argv)
 		return HL_OK;
 	}
 	if (r->opts.version) {
-		printf("hlrun %s (guest ABI %u)\n", HLRUN_VERSION, HL_ABI_VERSION);
+		print_version(r);
 		return HL_OK;
 	}
 	err = open_target(r);

@@ -37,9 +37,6 @@ static enum hl_err on_abort(struct sbx *s, uint32_t code, struct hl_diag *d)
 static enum hl_err on_port(struct sbx *s, const struct hv_exit *ex, uint32_t *value,
 			   bool *done, struct hl_diag *d)
 {
-	struct hv_regs r;
-	enum hl_err err;
-
 	if (!ex->is_write || ex->size != 4 || ex->count != 1)
 		return hl_fail(d, HL_E_CRASH, "%s: guest %s I/O port 0x%x (%u-byte access) at RIP "
 			       "0x%llx: not part of the hlrun ABI (protocol violation)", s->phase,
@@ -54,9 +51,6 @@ static enum hl_err on_port(struct sbx *s, const struct hv_exit *ex, uint32_t *va
 		return sbx_host_call(s, d);
 	case HL_PORT_ABORT:
 		return on_abort(s, ex->value, d);
-	case HL_PORT_EXCEPTION:
-		err = hv_get_regs(s->vm, &r, d);
-		return err != HL_OK ? err : sbx_exception(s, &r, d);
 	default:
 		return hl_fail(d, HL_E_CRASH, "%s: guest wrote to I/O port 0x%x at RIP 0x%llx: "
 			       "not part of the hlrun ABI (protocol violation)", s->phase,
@@ -64,20 +58,23 @@ static enum hl_err on_port(struct sbx *s, const struct hv_exit *ex, uint32_t *va
 	}
 }
 
-/* Every exit other than port I/O and the timer ends the run as a crash. */
+/* Every exit other than port I/O and the timer ends the run: a crash, or a KVM that
+ * cannot run the guest. */
 static enum hl_err on_other_exit(struct sbx *s, const struct hv_exit *ex, struct hl_diag *d)
 {
 	unsigned long long rip = ex->rip;
 
 	switch (ex->kind) {
+	case HV_EXIT_EXCEPTION:
+		return sbx_exception(s, &ex->fault, d);
 	case HV_EXIT_HLT:
 		return hl_fail(d, HL_E_CRASH, "%s: guest halted (hlt) at RIP 0x%llx outside the "
 			       "protocol", s->phase, rip);
 	case HV_EXIT_SHUTDOWN:
-		/* KVM resets the vCPU on a shutdown: its registers tell nothing. */
+		/* KVM resets the vCPU on a shutdown: its registers tell nothing.  Ring 0 is
+		 * hlrun's and handles every exception, so this should not happen. */
 		return hl_fail(d, HL_E_CRASH, "%s: guest triple-faulted (CPU shutdown): an "
-			       "exception it could not handle, for example after breaking its "
-			       "IDT, GDT or page tables", s->phase);
+			       "exception that hlrun's ring 0 could not report", s->phase);
 	case HV_EXIT_MMIO:
 		return hl_fail(d, HL_E_CRASH, "%s: guest %s physical address 0x%llx outside its "
 			       "memory (%llu bytes) at RIP 0x%llx", s->phase,
@@ -85,12 +82,13 @@ static enum hl_err on_other_exit(struct sbx *s, const struct hv_exit *ex, struct
 			       (unsigned long long)ex->addr,
 			       (unsigned long long)s->layout.mem_size, rip);
 	case HV_EXIT_FAIL_ENTRY:
-		return hl_fail(d, HL_E_CRASH, "%s: the CPU refused to enter the guest (hardware "
-			       "reason 0x%llx)", s->phase, (unsigned long long)ex->reason);
+		return hl_fail(d, HL_E_NOKVM, "%s: this KVM, %s, refused to enter the guest "
+			       "(hardware reason 0x%llx); try another KVM", s->phase,
+			       hv_describe(s->vm), (unsigned long long)ex->reason);
 	case HV_EXIT_INTERNAL:
-		return hl_fail(d, HL_E_CRASH, "%s: KVM could not handle the guest at RIP 0x%llx "
-			       "(internal error, suberror %llu)", s->phase, rip,
-			       (unsigned long long)ex->reason);
+		return hl_fail(d, HL_E_NOKVM, "%s: this KVM, %s, could not run the guest at RIP "
+			       "0x%llx (%s, suberror %llu); try another KVM", s->phase,
+			       hv_describe(s->vm), rip, ex->name, (unsigned long long)ex->reason);
 	default:
 		return hl_fail(d, HL_E_CRASH, "%s: unexpected VM exit '%s' (%llu) at RIP 0x%llx",
 			       s->phase, ex->name, (unsigned long long)ex->reason, rip);

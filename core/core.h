@@ -23,6 +23,7 @@
 #define SBX_MAX_TIMEOUT_MS HL_MAX_DURATION_MS
 #define SBX_DEFAULT_MAX_OUTPUT (16ull << 20)
 #define SBX_MAX_MAX_OUTPUT (4ull << 30)
+#define SBX_KVM_DESCRIBE 96           /* bytes of sbx_kvm_describe()'s text */
 
 /* What the guest may reach on the host, through host functions.  Every string array is
  * the caller's and must outlive the sandbox. */
@@ -62,12 +63,15 @@ struct sbx_config {
  * SBX_DEFAULT_MAX_OUTPUT. */
 void sbx_config_default(struct sbx_config *cfg);
 
-/* Time spent in each phase of sbx_create(), in nanoseconds. */
+/* Time spent in each phase of sbx_create() or sbx_create_from(), in nanoseconds, and
+ * the KVM it ran on. */
 struct sbx_stats {
 	uint64_t open_ns;   /* opening /dev/kvm and checking it */
-	uint64_t create_ns; /* VM, vCPU, guest memory, page tables, long mode */
-	uint64_t load_ns;   /* copying the guest's segments, installing the seccomp filter */
-	uint64_t init_ns;   /* running the guest's init */
+	uint64_t create_ns; /* VM, vCPU, guest memory, ring 0 and page tables, the timer */
+	uint64_t load_ns;   /* copying the guest's segments or setting the snapshot's vCPU
+			     * state, installing the seccomp filter */
+	uint64_t init_ns;   /* running the guest's init (0 from a snapshot) */
+	char kvm[SBX_KVM_DESCRIBE]; /* which KVM (sbx_kvm_describe()); "" before opening */
 };
 
 /* Checks cfg's sizes, timeout and policy against the bounds above.  Errors: HL_E_USAGE
@@ -157,6 +161,11 @@ bool sbx_snapshot_matches(const struct sbx_snapshot *snap, const struct ldr_gues
  * the saved vCPU state. */
 enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_config *cfg,
 			    struct sbx **out, struct sbx_stats *stats, struct hl_diag *d);
+
+/* Opens the KVM device (path NULL means "/dev/kvm") and writes to buf which KVM serves it
+ * (kvm/'s hv_describe(), at most SBX_KVM_DESCRIBE bytes with the NUL).  Errors:
+ * HL_E_NOKVM with the reason and a hint, HL_E_INTERNAL. */
+enum hl_err sbx_kvm_describe(const char *path, char *buf, size_t len, struct hl_diag *d);
 
 /* CLOCK_MONOTONIC in nanoseconds, the clock of every timing hlrun reports. */
 uint64_t sbx_now_ns(void);

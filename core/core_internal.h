@@ -10,14 +10,12 @@
 #include "kvm/kvm.h"
 
 #define SBX_MAX_REGIONS 32
-#define SBX_XSTACK_SIZE (16ull << 10)
 
-/* Where everything lives in guest memory (guest physical = guest virtual). */
+/* Where the guest's pages live in guest memory (guest physical = guest virtual); ring 0
+ * is kvm/'s, in memory of its own mapped at HL_HOST_AREA. */
 struct sbx_layout {
-	uint64_t pt_addr, pt_size;
 	uint64_t input, input_size;
 	uint64_t output, output_size;
-	uint64_t xstack, xstack_size;  /* exception stack (TSS IST1) */
 	uint64_t stack, stack_size;    /* grows down from stack + stack_size */
 	uint64_t stack_guard;          /* the unmapped page below the stack */
 	uint64_t heap, heap_size;
@@ -133,7 +131,25 @@ enum hl_err sbx_host_read_file(struct sbx *s, const struct hl_value *args,
  * Errors: HL_E_INTERNAL. */
 enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d);
 
-/* Describes a CPU exception reported by the guest's handler as an HL_E_CRASH. */
-enum hl_err sbx_exception(struct sbx *s, const struct hv_regs *r, struct hl_diag *d);
+/* Describes a CPU exception that ring 0 reported as an HL_E_CRASH (HL_E_INTERNAL when it
+ * happened in ring 0 itself). */
+enum hl_err sbx_exception(struct sbx *s, const struct hv_fault *f, struct hl_diag *d);
+
+/* Creates the sandbox for g under cfg, which the caller has checked: from snap's memory
+ * image and vCPU state when snap is not NULL, else by loading g and running its init.
+ * Errors: as sbx_create(). */
+enum hl_err sbx_new(const struct ldr_guest *g, const struct sbx_snapshot *snap,
+		    const struct sbx_config *cfg, struct sbx **out, struct sbx_stats *stats,
+		    struct hl_diag *d);
+
+/* Maps snap's memory image copy-on-write as s's guest memory (s->layout is set) and, with
+ * cfg.restore, makes the file the baseline restores go back to.  Errors: HL_E_INTERNAL. */
+enum hl_err sbx_snapshot_map(struct sbx *s, const struct sbx_snapshot *snap,
+			     struct hl_diag *d);
+
+/* Puts s's vCPU in snap's saved state, ready for its first call.  Errors: HL_E_INVALID
+ * when the saved state is refused, HL_E_INTERNAL. */
+enum hl_err sbx_snapshot_resume(struct sbx *s, const struct sbx_snapshot *snap,
+				struct hl_diag *d);
 
 #endif

@@ -1,4 +1,5 @@
-/* The sandbox's guest memory layout: host structures, image, buffers, stacks, heap. */
+/* The sandbox's guest memory layout: PEB, image, buffers, stack, heap; each region a user
+ * page range of its own, with a guard page after it. */
 #include "core/core_internal.h"
 
 #include "guests/include/hlrun_abi.h"
@@ -30,9 +31,9 @@ static enum hl_err add_segments(const struct ldr_guest *g, struct sbx_layout *l,
 {
 	size_t n = ldr_nsegments(g);
 
-	if (n + 8 > SBX_MAX_REGIONS)
+	if (n + 6 > SBX_MAX_REGIONS)
 		return hl_fail(d, HL_E_INVALID, "guest has %zu segments, at most %d supported", n,
-			       SBX_MAX_REGIONS - 8);
+			       SBX_MAX_REGIONS - 6);
 	for (size_t i = 0; i < n; i++) {
 		const struct ldr_segment *s = ldr_segment(g, i);
 		uint64_t start = s->vaddr & ~(PAGE - 1);
@@ -57,7 +58,6 @@ enum hl_err sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
 	/* The loader keeps the image inside [HL_IMAGE_BASE, HL_IMAGE_BASE + HL_IMAGE_MAX)
 	 * and the config's sizes are bounded, so nothing below can overflow. */
 	add_region(l, HL_PEB_ADDR, PAGE, 0);
-	add_region(l, HL_HOST_AREA, PAGE, 0); /* GDT and TSS, read by the CPU */
 	err = add_segments(g, l, d);
 	if (err != HL_OK)
 		return err;
@@ -66,9 +66,7 @@ enum hl_err sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
 	l->input = place(&next, l->input_size);
 	l->output_size = page_up(cfg->output_size);
 	l->output = place(&next, l->output_size);
-	l->xstack_size = SBX_XSTACK_SIZE;
-	l->xstack = place(&next, l->xstack_size);
-	/* place() left a guard after the exception stack: it is the stack's guard. */
+	/* place() left a guard after the output buffer: it is the stack's guard. */
 	l->stack_guard = next - PAGE;
 	l->stack_size = page_up(cfg->stack_size);
 	l->stack = place(&next, l->stack_size);
@@ -78,15 +76,7 @@ enum hl_err sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
 	l->mem_size = l->heap + l->heap_size;
 	add_region(l, l->input, l->input_size, HV_MAP_WRITE);
 	add_region(l, l->output, l->output_size, HV_MAP_WRITE);
-	add_region(l, l->xstack, l->xstack_size, HV_MAP_WRITE);
 	add_region(l, l->stack, l->stack_size, HV_MAP_WRITE);
 	add_region(l, l->heap, l->heap_size, HV_MAP_WRITE);
-	l->pt_addr = HL_HOST_AREA + PAGE;
-	l->pt_size = hv_page_tables_size(l->regions, l->nregions);
-	if (l->pt_size == 0 || l->pt_size > HL_HOST_AREA_END - l->pt_addr)
-		return hl_fail(d, HL_E_INVALID, "guest memory layout needs %llu bytes of page "
-			       "tables, more than the %llu available",
-			       (unsigned long long)l->pt_size,
-			       (unsigned long long)(HL_HOST_AREA_END - l->pt_addr));
 	return HL_OK;
 }

@@ -1,7 +1,9 @@
-/* The sandbox's life: create (KVM, memory, load, long mode, init), call, destroy. */
+/* The sandbox's life: create (KVM, memory, ring 0, load or resume a snapshot, init), the
+ * configuration's checks, destroy. */
 #include "core/core_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -107,31 +109,32 @@ enum hl_err sbx_map_zero(uint64_t size, int prot, uint8_t **out, struct hl_diag 
 	return HL_OK;
 }
 
-static enum hl_err map_memory(struct sbx *s, struct hl_diag *d)
+/* Guest memory, fresh or the snapshot's image, given to KVM; then ring 0 and the page
+ * tables, which kvm/ builds in memory of its own. */
+static enum hl_err map_memory(struct sbx *s, const struct sbx_snapshot *snap,
+			      struct hl_diag *d)
 {
 	struct hv_boot boot;
 	enum hl_err err = sbx_layout(s->guest, &s->cfg, &s->layout, d);
 
-	if (err != HL_OK)
-		return err;
-	err = sbx_map_zero(s->layout.mem_size, PROT_READ | PROT_WRITE, &s->mem, d);
-	if (err == HL_OK && s->cfg.restore)
+	if (err == HL_OK && snap != NULL)
+		err = sbx_snapshot_map(s, snap, d);
+	else if (err == HL_OK)
+		err = sbx_map_zero(s->layout.mem_size, PROT_READ | PROT_WRITE, &s->mem, d);
+	if (err == HL_OK && s->cfg.restore && snap == NULL)
 		err = sbx_track_init(s, d);
 	if (err == HL_OK)
 		err = hv_set_memory(s->vm, s->mem, s->layout.mem_size, s->cfg.restore, d);
 	if (err != HL_OK)
 		return err;
 	boot = (struct hv_boot){
-		.sys_addr = HL_HOST_AREA,
-		.pt_addr = s->layout.pt_addr,
-		.pt_size = s->layout.pt_size,
-		.ist_top = s->layout.xstack + s->layout.xstack_size,
+		.ring0_addr = HL_HOST_AREA,
+		.port_first = HL_PORT_FIRST,
+		.nports = HL_PORT_COUNT,
 		.regions = s->layout.regions,
 		.nregions = s->layout.nregions,
 	};
-	/* The GDT, TSS and page tables hv_setup_long_mode() writes. */
-	sbx_mark_dirty(s, HL_HOST_AREA, s->layout.pt_addr + s->layout.pt_size - HL_HOST_AREA);
-	return hv_setup_long_mode(s->vm, &boot, d);
+	return hv_setup(s->vm, &boot, d);
 }
 
 /* hlrun's own writes before init: the guest's segments and the PEB. */
@@ -143,6 +146,17 @@ static void mark_loaded(struct sbx *s)
 		sbx_mark_dirty(s, seg->vaddr, seg->memsz);
 	}
 	sbx_mark_dirty(s, HL_PEB_ADDR, sizeof(struct hl_peb));
+}
+
+static enum hl_err load(struct sbx *s, struct hl_diag *d)
+{
+	enum hl_err err = ldr_load(s->guest, s->mem, s->layout.mem_size, d);
+
+	if (err == HL_OK) {
+		write_peb(s);
+		mark_loaded(s);
+	}
+	return err;
 }
 
 static enum hl_err run_init(struct sbx *s, struct hl_diag *d)
@@ -165,7 +179,10 @@ static enum hl_err run_init(struct sbx *s, struct hl_diag *d)
 	return HL_OK;
 }
 
-static enum hl_err create(struct sbx *s, struct sbx_stats *st, struct hl_diag *d)
+/* The one way a sandbox comes to be: KVM, memory, ring 0, the timer; then the guest
+ * loaded or the snapshot's vCPU state; confinement; then, for a fresh guest, its init. */
+static enum hl_err create(struct sbx *s, const struct sbx_snapshot *snap,
+			  struct sbx_stats *st, struct hl_diag *d)
 {
 	uint64_t t0 = sbx_now_ns(), t1, t2, t3;
 	enum hl_err err = hv_open(s->cfg.kvm_path, &s->vm, d);
@@ -174,51 +191,68 @@ static enum hl_err create(struct sbx *s, struct sbx_stats *st, struct hl_diag *d
 	if (err == HL_OK)
 		err = hv_create_vm(s->vm, d);
 	if (err == HL_OK)
-		err = map_memory(s, d);
+		err = map_memory(s, snap, d);
 	if (err == HL_OK)
 		err = sbx_timer_init(&s->timer, s->vm, d);
 	t2 = sbx_now_ns();
 	if (err == HL_OK)
-		err = ldr_load(s->guest, s->mem, s->layout.mem_size, d);
-	if (err == HL_OK) {
-		write_peb(s);
-		mark_loaded(s);
-	}
+		err = snap != NULL ? sbx_snapshot_resume(s, snap, d) : load(s, d);
 	/* From here on guest code runs: hlrun keeps only the system calls it needs. */
 	if (err == HL_OK && s->cfg.seccomp)
 		err = sbx_confine(s, d);
 	t3 = sbx_now_ns();
-	if (err == HL_OK)
+	if (err == HL_OK && snap == NULL)
 		err = run_init(s, d);
-	if (err == HL_OK && s->cfg.restore)
+	if (err == HL_OK && s->cfg.restore && snap == NULL)
 		err = sbx_take_baseline(s, d);
-	if (st != NULL)
-		*st = (struct sbx_stats){ t1 - t0, t2 - t1, t3 - t2, sbx_now_ns() - t3 };
+	if (st != NULL) {
+		*st = (struct sbx_stats){ t1 - t0, t2 - t1, t3 - t2,
+					  snap == NULL ? sbx_now_ns() - t3 : 0, "" };
+		if (s->vm != NULL)
+			snprintf(st->kvm, sizeof st->kvm, "%s", hv_describe(s->vm));
+	}
 	return err;
 }
 
-enum hl_err sbx_create(const struct ldr_guest *g, const struct sbx_config *cfg,
-		       struct sbx **out, struct sbx_stats *stats, struct hl_diag *d)
+enum hl_err sbx_kvm_describe(const char *path, char *buf, size_t len, struct hl_diag *d)
 {
-	struct sbx *s;
+	struct hv_vm *vm;
+	enum hl_err err = hv_open(path, &vm, d);
+
+	if (err == HL_OK)
+		snprintf(buf, len, "%s", hv_describe(vm));
+	hv_destroy(vm);
+	return err;
+}
+
+enum hl_err sbx_new(const struct ldr_guest *g, const struct sbx_snapshot *snap,
+		    const struct sbx_config *cfg, struct sbx **out, struct sbx_stats *stats,
+		    struct hl_diag *d)
+{
+	struct sbx *s = calloc(1, sizeof *s);
 	enum hl_err err;
 
 	*out = NULL;
-	err = sbx_config_check(cfg, d);
-	if (err != HL_OK)
-		return err;
-	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "out of memory");
 	s->guest = g;
 	s->cfg = *cfg;
-	err = create(s, stats, d);
+	err = create(s, snap, stats, d);
 	if (err != HL_OK) {
 		sbx_destroy(s);
 		return err;
 	}
 	*out = s;
 	return HL_OK;
+}
+
+enum hl_err sbx_create(const struct ldr_guest *g, const struct sbx_config *cfg,
+		       struct sbx **out, struct sbx_stats *stats, struct hl_diag *d)
+{
+	enum hl_err err = sbx_config_check(cfg, d);
+
+	*out = NULL;
+	return err != HL_OK ? err : sbx_new(g, NULL, cfg, out, stats, d);
 }
 
 void sbx_destroy(struct sbx *s)

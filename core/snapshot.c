@@ -159,42 +159,28 @@ static enum hl_err file_baseline(struct sbx *s, const struct sbx_snapshot *snap,
 	return err;
 }
 
-static enum hl_err create_from(struct sbx *s, const struct sbx_snapshot *snap,
-			       struct sbx_stats *st, struct hl_diag *d)
+enum hl_err sbx_snapshot_map(struct sbx *s, const struct sbx_snapshot *snap,
+			     struct hl_diag *d)
 {
-	uint64_t t0 = sbx_now_ns(), t1, t2;
-	enum hl_err err = hv_open(s->cfg.kvm_path, &s->vm, d);
+	enum hl_err err = map_image(snap, PROT_READ | PROT_WRITE, &s->mem, d);
 
-	t1 = sbx_now_ns();
-	if (err == HL_OK)
-		err = hv_create_vm(s->vm, d);
-	if (err == HL_OK)
-		err = sbx_layout(s->guest, &s->cfg, &s->layout, d);
-	if (err == HL_OK)
-		err = map_image(snap, PROT_READ | PROT_WRITE, &s->mem, d);
 	if (err == HL_OK && s->cfg.restore)
 		err = file_baseline(s, snap, d);
-	if (err == HL_OK)
-		err = hv_set_memory(s->vm, s->mem, s->layout.mem_size, s->cfg.restore, d);
-	memcpy(s->base_state.bytes, snap->f->vcpu, sizeof s->base_state.bytes);
-	if (err == HL_OK)
-		err = hv_set_state(s->vm, &s->base_state, d);
-	if (err == HL_OK)
-		err = sbx_timer_init(&s->timer, s->vm, d);
-	if (err == HL_OK && s->cfg.seccomp)
-		err = sbx_confine(s, d);
-	t2 = sbx_now_ns();
-	s->dispatch = snap->f->h.dispatch;
-	if (st != NULL)
-		*st = (struct sbx_stats){ .open_ns = t1 - t0, .create_ns = t2 - t1 };
 	return err;
+}
+
+enum hl_err sbx_snapshot_resume(struct sbx *s, const struct sbx_snapshot *snap,
+				struct hl_diag *d)
+{
+	memcpy(s->base_state.bytes, snap->f->vcpu, sizeof s->base_state.bytes);
+	s->dispatch = snap->f->h.dispatch;
+	return hv_set_state(s->vm, &s->base_state, d);
 }
 
 enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_config *cfg,
 			    struct sbx **out, struct sbx_stats *stats, struct hl_diag *d)
 {
 	struct sbx_config c = *cfg;
-	struct sbx *s;
 	enum hl_err err;
 
 	*out = NULL;
@@ -202,20 +188,7 @@ enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_co
 	err = sbx_config_check(&c, d);
 	if (err == HL_OK)
 		err = check_names(snap->f, &c.policy, d);
-	if (err != HL_OK)
-		return err;
-	s = calloc(1, sizeof *s);
-	if (s == NULL)
-		return hl_fail(d, HL_E_INTERNAL, "out of memory");
-	s->guest = snap->f->guest;
-	s->cfg = c;
-	err = create_from(s, snap, stats, d);
-	if (err != HL_OK) {
-		sbx_destroy(s);
-		return err;
-	}
-	*out = s;
-	return HL_OK;
+	return err != HL_OK ? err : sbx_new(snap->f->guest, snap, &c, out, stats, d);
 }
 
 /* The runs of consecutive pages set in s->saved. */

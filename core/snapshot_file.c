@@ -62,11 +62,12 @@ static enum hl_err check_header(const uint8_t *buf, uint64_t len, const char *pa
 	memcpy(h, buf, sizeof *h);
 	if (h->version != SNAP_VERSION)
 		return hl_fail(d, HL_E_INVALID, "%s: snapshot format version %" PRIu32 ", this "
-			       "hlrun reads version %u", path, h->version, SNAP_VERSION);
+			       "hlrun reads version %u: save it again with this hlrun", path,
+			       h->version, SNAP_VERSION);
 	if (h->abi_version != HL_ABI_VERSION)
 		return hl_fail(d, HL_E_INVALID, "%s: made for hlrun ABI version %" PRIu32 ", "
-			       "this hlrun supports version %u", path, h->abi_version,
-			       HL_ABI_VERSION);
+			       "this hlrun runs version %u: save it again with this hlrun",
+			       path, h->abi_version, HL_ABI_VERSION);
 	if (h->file_size != len)
 		return hl_fail(d, HL_E_INVALID, "%s: %s: header says %" PRIu64 " bytes, file "
 			       "has %" PRIu64, path, h->file_size > len ? "truncated" :

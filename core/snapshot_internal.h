@@ -24,7 +24,7 @@
 
 #define SNAP_MAGIC SBX_SNAPSHOT_MAGIC
 #define SNAP_MAGIC_SIZE SBX_SNAPSHOT_MAGIC_SIZE
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u
 #define SNAP_PAGE 4096u
 #define SNAP_MAX_NAMES 64           /* allowed host functions recorded */
 #define SNAP_MAX_EXTENTS (1u << 20) /* runs of saved pages */

@@ -1,6 +1,8 @@
-/* The KVM backend: one VM with one vCPU in 64-bit long mode, guest memory given by the
- * caller, and every VM exit turned into an event.  The only module that sees
- * <linux/kvm.h>; it knows nothing of guests, ELF files or the wire protocol. */
+/* The KVM backend: one VM with one vCPU whose guest runs in ring 3 of 64-bit long mode on
+ * pages the caller gives it.  Ring 0 (GDT, IDT, TSS, the exception entry code and its
+ * stacks, the page tables) belongs to this module: it lives in memory of its own, out of
+ * the guest's reach, and reports every CPU exception as an exit.  The only module that
+ * sees <linux/kvm.h>; it knows nothing of guests, ELF files or the wire protocol. */
 #ifndef KVM_KVM_H
 #define KVM_KVM_H
 
@@ -12,11 +14,17 @@
 
 struct hv_vm;
 
-/* Opens the KVM device (path NULL means "/dev/kvm") and checks its API version (12) and
- * the capabilities hlrun relies on.  On success *out owns the descriptor (O_CLOEXEC);
- * release it with hv_destroy().  Errors: HL_E_NOKVM when the device is missing, not
- * permitted or too old (the message carries a hint); HL_E_INTERNAL otherwise. */
+/* Opens the KVM device (path NULL means "/dev/kvm"), checks its API version (12) and the
+ * capabilities hlrun relies on, and notes which KVM serves it (hv_describe()).  On
+ * success *out owns the descriptor (O_CLOEXEC); release it with hv_destroy().  Errors:
+ * HL_E_NOKVM when the device is missing, not permitted or lacks a capability (the
+ * message carries a hint); HL_E_INTERNAL otherwise. */
 enum hl_err hv_open(const char *path, struct hv_vm **out, struct hl_diag *d);
+
+/* Which KVM serves the device, for people: "PVM (kvm_pvm)", "Intel VMX (kvm_intel)" or
+ * "AMD SVM (kvm_amd)", followed by ", inside a virtual machine" when this host is itself
+ * a guest (nested virtualisation, or PVM's usual setting). */
+const char *hv_describe(const struct hv_vm *vm);
 
 /* Creates the VM and its one vCPU on an opened device.  Errors: HL_E_NOKVM when KVM
  * refuses (for example no hardware virtualisation), HL_E_INTERNAL otherwise. */
@@ -25,7 +33,7 @@ enum hl_err hv_create_vm(struct hv_vm *vm, struct hl_diag *d);
 /* Releases everything hv_open() and later calls acquired.  Accepts NULL. */
 void hv_destroy(struct hv_vm *vm);
 
-/* For a seccomp filter: the ioctls that running, reading and restoring the vCPU and
+/* For a seccomp filter: the ioctls that running, restoring and saving the vCPU and
  * reading the dirty log make once the VM is set up, each with its descriptor.  Fills at
  * most max entries of out and returns how many there are. */
 struct hv_ioctl {
@@ -40,20 +48,21 @@ int hv_api_version(const struct hv_vm *vm);
 /* Makes [host, host + size) the guest's physical memory starting at guest address 0.  The
  * caller keeps ownership of the mapping and must keep it alive until hv_destroy().  size
  * must be a multiple of 4096.  With log_dirty, KVM records each page the guest writes
- * (see hv_dirty_log()).  Errors: HL_E_INTERNAL (or HL_E_NOKVM for ENOMEM/EPERM). */
+ * (see hv_dirty_log()).  Errors: HL_E_INTERNAL (or HL_E_NOKVM for ENOMEM). */
 enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_dirty,
 			  struct hl_diag *d);
 
 /* 64-bit words of a bitmap with one bit per 4 KiB page of mem_size bytes. */
 uint64_t hv_dirty_words(uint64_t mem_size);
 
-/* Stores in bitmap (hv_dirty_words() words, one bit per page) the pages the guest wrote
- * since the last call (or since hv_set_memory() with log_dirty), and starts a new round.
- * Pages hlrun itself writes are not recorded.  On AMD, every page of the guest's page
- * tables that a walk reads counts as written.  Errors: HL_E_INTERNAL. */
+/* Stores in bitmap (hv_dirty_words() words, one bit per page) the pages of guest memory
+ * the guest wrote since the last call (or since hv_set_memory() with log_dirty), and
+ * starts a new round.  Pages hlrun itself writes are not recorded, nor is ring 0's own
+ * memory, which is never part of guest memory.  Errors: HL_E_INTERNAL. */
 enum hl_err hv_dirty_log(struct hv_vm *vm, uint64_t *bitmap, struct hl_diag *d);
 
-/* A guest-virtual range to map (identity: virtual = physical) with its permissions. */
+/* A range of the guest's pages, mapped for ring 3 at the same virtual and physical
+ * address, with its permissions (read is implied). */
 #define HV_MAP_WRITE 1u
 #define HV_MAP_EXEC 2u
 struct hv_region {
@@ -62,27 +71,32 @@ struct hv_region {
 	unsigned flags;
 };
 
-/* Where long mode's host-built structures go in guest memory: one page for the GDT and
- * TSS at sys_addr (which the caller must also list as a read-only region, since the CPU
- * reads both through virtual addresses), page tables at pt_addr (never mapped for the
- * guest), and the stack used for exceptions (TSS IST1). */
+/* Virtual addresses ring 0 occupies, from hv_boot.ring0_addr: supervisor-only pages the
+ * guest can neither read nor write (GDT and TSS, IDT, entry code, two exception stacks
+ * with guard pages).  The page tables are in ring 0's memory too but never mapped. */
+#define HV_RING0_SIZE 0x8000u
+
 struct hv_boot {
-	uint64_t sys_addr;
-	uint64_t pt_addr;
-	uint64_t pt_size;
-	uint64_t ist_top;
-	const struct hv_region *regions;
+	uint64_t ring0_addr;      /* page-aligned, below 4 GiB; no region may overlap
+				   * [ring0_addr, ring0_addr + HV_RING0_SIZE) */
+	uint16_t port_first;      /* ring 3 may use ports [port_first, port_first + nports) */
+	uint16_t nports;
+	const struct hv_region *regions; /* the guest's pages, inside guest memory */
 	size_t nregions;
 };
 
-/* Bytes of page tables that hv_setup_long_mode() needs for these regions (4 KiB and
+/* Bytes of page tables that hv_setup() builds for these regions and ring 0 (4 KiB and
  * 2 MiB pages, one PML4), or 0 if a region is malformed or overlaps another. */
 uint64_t hv_page_tables_size(const struct hv_region *regions, size_t n);
 
-/* Writes the GDT, TSS and page tables into guest memory (set by hv_set_memory()) and puts
- * the vCPU in 64-bit long mode: paging with NX and write protection, SSE enabled.  Pages
- * not in any region are not present.  Errors: HL_E_INTERNAL (bad layout, ioctl failure). */
-enum hl_err hv_setup_long_mode(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *d);
+/* Builds ring 0 in memory of its own (a second memory slot above guest memory, never
+ * logged as dirty) and puts the vCPU in ring 3 of 64-bit long mode: the CPUID table of
+ * what this KVM supports minus what a kernel-less guest cannot use, paging with NX and
+ * write protection, x87/SSE and, where KVM offers them, AVX and AVX-512 state enabled,
+ * IOPL 0 and an I/O permission bitmap that opens only b's ports.  Guest memory must be
+ * set (hv_set_memory()).  Call once, before the first hv_run().  Errors: HL_E_INTERNAL
+ * (bad layout, ioctl failure), HL_E_NOKVM (KVM refuses the setup). */
+enum hl_err hv_setup(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *d);
 
 /* The registers the host reads and writes around an exit. */
 struct hv_regs {
@@ -91,26 +105,42 @@ struct hv_regs {
 	uint64_t rip, rflags;
 };
 
-enum hl_err hv_get_regs(struct hv_vm *vm, struct hv_regs *r, struct hl_diag *d);
+/* Sets the general registers for the next hv_run(): where ring 3 continues.  They travel
+ * in the run area: no system call.  Errors: none today. */
 enum hl_err hv_set_regs(struct hv_vm *vm, const struct hv_regs *r, struct hl_diag *d);
 
-/* The rest of the vCPU's state, which a snapshot keeps and a restore puts back: control,
- * segment and descriptor-table registers, EFER, the x87/SSE state, debug registers and
- * the system-call MSRs.  Opaque to callers; a fixed size, so it can be stored in a file
- * (hv_set_state() lets KVM refuse a state that is not valid). */
-#define HV_STATE_SIZE 2048
+/* The part of the vCPU's state the guest can change from ring 3, which a snapshot keeps
+ * and a restore puts back: the data segment registers (with FS and GS bases) and the
+ * x87/SSE/AVX state, and the XCR0 it was taken under.  Everything else (control and
+ * descriptor-table registers, ring 0, CPUID, MSRs) is hlrun's and is set by hv_setup()
+ * only.  Opaque to callers; a fixed size, so it can be stored in a file. */
+#define HV_STATE_SIZE 8192
 struct hv_state {
 	uint8_t bytes[HV_STATE_SIZE];
 };
 
-/* Reads and writes that state.  Errors: HL_E_INTERNAL, or for hv_set_state() HL_E_INVALID
- * when KVM refuses the state (the message names which part). */
+/* Reads that state.  Errors: HL_E_INTERNAL. */
 enum hl_err hv_get_state(struct hv_vm *vm, struct hv_state *st, struct hl_diag *d);
+
+/* Puts the vCPU back in ring 3 with that state (which may come from a file: each part is
+ * checked) and no pending event: whatever the vCPU did since, including faulting into
+ * ring 0.  Errors: HL_E_INVALID when the state is malformed or uses CPU state this KVM
+ * does not offer (the message names which), HL_E_INTERNAL. */
 enum hl_err hv_set_state(struct hv_vm *vm, const struct hv_state *st, struct hl_diag *d);
+
+/* A CPU exception, as ring 0's entry code reported it. */
+struct hv_fault {
+	unsigned vector;     /* 0 to 31 */
+	bool user;           /* raised in ring 3; otherwise in ring 0 (a bug in hlrun) */
+	uint64_t error_code; /* 0 for vectors without one */
+	uint64_t cr2;        /* the faulting address of a page fault */
+	struct hv_regs regs; /* the registers when it happened */
+};
 
 /* Why the vCPU stopped. */
 enum hv_exit_kind {
-	HV_EXIT_IO,          /* port I/O: port, size, direction, value */
+	HV_EXIT_IO,          /* port I/O from ring 3: port, size, direction, value */
+	HV_EXIT_EXCEPTION,   /* a CPU exception: fault */
 	HV_EXIT_HLT,         /* hlt */
 	HV_EXIT_SHUTDOWN,    /* triple fault */
 	HV_EXIT_MMIO,        /* access to a guest-physical address outside memory */
@@ -131,6 +161,7 @@ struct hv_exit {
 	uint64_t addr;      /* HV_EXIT_MMIO: guest-physical address */
 	uint64_t reason;    /* raw KVM exit reason, or hardware/sub-error code */
 	const char *name;   /* the KVM exit reason's name, for messages */
+	struct hv_fault fault; /* HV_EXIT_EXCEPTION */
 };
 
 /* Runs the vCPU until it exits and describes the exit in *ex.  An I/O IN exit is answered

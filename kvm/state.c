@@ -1,134 +1,150 @@
-/* The vCPU state a snapshot keeps beyond the general registers, and guest pages dirtied
- * since the last look: what saving and restoring a sandbox needs from KVM. */
+/* The vCPU state the guest can change from ring 3, which a snapshot keeps and a restore
+ * puts back, and the guest pages dirtied since the last look.  Ring 3 cannot change
+ * control, descriptor-table or debug registers, MSRs or XCR0: those are hv_setup()'s,
+ * and a state (which may come from a file) never carries them. */
 #include "kvm/kvm_internal.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
-#define STATE_VERSION 1u
+#define STATE_VERSION 2u
+#define NSEGS 4
 #define MXCSR_RESERVED 0xffff0000u
+/* Offsets in the (standard-format) XSAVE area. */
+#define XSAVE_MXCSR 24
+#define XSAVE_XSTATE_BV 512
+#define XSAVE_XCOMP_BV 520
 
-/* MSRs a guest at CPL 0 may change and a restore must put back; EFER and the segment
- * bases travel in kvm_sregs.  Only these are ever written from a state. */
-static const uint32_t saved_msrs[] = {
-	0xc0000081, /* STAR */
-	0xc0000082, /* LSTAR */
-	0xc0000083, /* CSTAR */
-	0xc0000084, /* SFMASK */
-	0xc0000102, /* KERNEL_GS_BASE */
-	0x00000174, /* SYSENTER_CS */
-	0x00000175, /* SYSENTER_ESP */
-	0x00000176, /* SYSENTER_EIP */
-	0x00000277, /* PAT */
+/* A data segment register as ring 3 can load it: a null selector or one of the GDT's
+ * ring-3 descriptors, and a base (which only FS and GS use in 64-bit mode). */
+struct seg_state {
+	uint64_t base;
+	uint16_t selector;
+	uint16_t pad[3];
 };
-#define NMSRS (sizeof saved_msrs / sizeof saved_msrs[0])
 
 struct state_blob {
 	uint32_t version;
-	uint32_t nmsrs;
-	struct kvm_sregs sregs;
-	struct kvm_fpu fpu;
-	struct kvm_debugregs dregs;
-	struct kvm_msr_entry msrs[NMSRS];
+	uint32_t pad;
+	uint64_t xcr0;                /* in force when taken; 0 when XSAVE was not enabled */
+	struct seg_state seg[NSEGS];  /* DS, ES, FS, GS */
+	struct kvm_xsave xsave;       /* x87, SSE, AVX, AVX-512 */
 };
 
 _Static_assert(sizeof(struct state_blob) <= HV_STATE_SIZE, "HV_STATE_SIZE too small");
 
-/* struct kvm_msrs ends in a flexible array: give it room for ours. */
-struct msr_list {
-	struct kvm_msrs head;
-	struct kvm_msr_entry entries[NMSRS];
-};
+static const char *const seg_names[NSEGS] = { "DS", "ES", "FS", "GS" };
 
-static enum hl_err vcpu_ioctl(struct hv_vm *vm, unsigned long req, void *arg, const char *what,
-			      enum hl_err class, struct hl_diag *d)
+static struct kvm_segment *seg_of(struct kvm_sregs *s, int i)
 {
-	if (ioctl(vm->vcpu_fd, req, arg) < 0)
-		return hl_fail(d, class, "cannot %s of the vCPU: %s", what, strerror(errno));
-	return HL_OK;
-}
+	struct kvm_segment *segs[NSEGS] = { &s->ds, &s->es, &s->fs, &s->gs };
 
-static enum hl_err get_msrs(struct hv_vm *vm, struct state_blob *b, struct hl_diag *d)
-{
-	struct msr_list l = { .head.nmsrs = NMSRS };
-	int n;
-
-	for (size_t i = 0; i < NMSRS; i++)
-		l.entries[i].index = saved_msrs[i];
-	n = ioctl(vm->vcpu_fd, KVM_GET_MSRS, &l);
-	if (n != (int)NMSRS)
-		return hl_fail(d, HL_E_INTERNAL, "cannot read the vCPU's MSRs (%d of %zu): %s", n,
-			       NMSRS, n < 0 ? strerror(errno) : "refused");
-	b->nmsrs = NMSRS;
-	memcpy(b->msrs, l.entries, sizeof b->msrs);
-	return HL_OK;
+	return segs[i];
 }
 
 enum hl_err hv_get_state(struct hv_vm *vm, struct hv_state *st, struct hl_diag *d)
 {
 	struct state_blob b;
-	enum hl_err err;
+	struct kvm_sregs s;
 
 	memset(&b, 0, sizeof b);
 	b.version = STATE_VERSION;
-	err = vcpu_ioctl(vm, KVM_GET_SREGS, &b.sregs, "read the special registers",
-			 HL_E_INTERNAL, d);
-	if (err == HL_OK)
-		err = vcpu_ioctl(vm, KVM_GET_FPU, &b.fpu, "read the FPU state", HL_E_INTERNAL, d);
-	if (err == HL_OK)
-		err = vcpu_ioctl(vm, KVM_GET_DEBUGREGS, &b.dregs, "read the debug registers",
-				 HL_E_INTERNAL, d);
-	if (err == HL_OK)
-		err = get_msrs(vm, &b, d);
-	if (err != HL_OK)
-		return err;
+	b.xcr0 = vm->xcr0;
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "cannot read the vCPU's segment registers: %s",
+			       strerror(errno));
+	for (int i = 0; i < NSEGS; i++)
+		b.seg[i] = (struct seg_state){ .base = seg_of(&s, i)->base,
+					       .selector = seg_of(&s, i)->selector };
+	if (ioctl(vm->vcpu_fd, KVM_GET_XSAVE, &b.xsave) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "cannot read the vCPU's FPU state: %s",
+			       strerror(errno));
 	memset(st, 0, sizeof *st);
 	memcpy(st->bytes, &b, sizeof b);
 	return HL_OK;
 }
 
-/* A state may come from a file: only our MSRs, and an MXCSR the CPU would load. */
-static enum hl_err check_blob(const struct state_blob *b, struct hl_diag *d)
+/* Rebuilds segment i from what ring 3 could have loaded: the GDT's own descriptor for
+ * the selector, or a null segment. */
+static enum hl_err load_seg(const struct hv_vm *vm, struct kvm_sregs *s, int i,
+			    const struct seg_state *ss, struct hl_diag *d)
 {
-	if (b->version != STATE_VERSION || b->nmsrs != NMSRS)
-		return hl_fail(d, HL_E_INVALID, "vCPU state has version %u with %u MSRs, expected "
-			       "version %u with %zu", b->version, b->nmsrs, STATE_VERSION, NMSRS);
-	for (size_t i = 0; i < NMSRS; i++) {
-		if (b->msrs[i].index != saved_msrs[i])
-			return hl_fail(d, HL_E_INVALID, "vCPU state names MSR 0x%x where 0x%x "
-				       "belongs", b->msrs[i].index, saved_msrs[i]);
-	}
-	if (b->fpu.mxcsr & MXCSR_RESERVED)
+	struct kvm_segment *seg = seg_of(s, i);
+	uint16_t index = ss->selector & ~3u;
+	bool has_base = i >= 2;
+
+	if (index == 0)
+		*seg = (struct kvm_segment){ .selector = ss->selector, .unusable = 1 };
+	else if (index == SEL_UDATA)
+		*seg = vm->sregs.ds;
+	else if (index == SEL_UCODE)
+		*seg = vm->sregs.cs;
+	else
+		return hl_fail(d, HL_E_INVALID, "vCPU state: %s selector 0x%x is not one ring 3 "
+			       "can load", seg_names[i], ss->selector);
+	if (has_base && (uint64_t)((int64_t)(ss->base << 16) >> 16) != ss->base)
+		return hl_fail(d, HL_E_INVALID, "vCPU state: %s base 0x%llx is not canonical",
+			       seg_names[i], (unsigned long long)ss->base);
+	seg->selector = ss->selector;
+	seg->base = has_base ? ss->base : 0;
+	return HL_OK;
+}
+
+/* The XSAVE area in the standard format, with features KVM supports and a valid MXCSR:
+ * a state from another machine names what this one lacks before KVM refuses it. */
+static enum hl_err check_xsave(const struct hv_vm *vm, const struct state_blob *b,
+			       struct hl_diag *d)
+{
+	const uint8_t *x = (const uint8_t *)b->xsave.region;
+	uint64_t xstate_bv, xcomp_bv;
+	uint32_t mxcsr;
+
+	memcpy(&mxcsr, x + XSAVE_MXCSR, sizeof mxcsr);
+	memcpy(&xstate_bv, x + XSAVE_XSTATE_BV, sizeof xstate_bv);
+	memcpy(&xcomp_bv, x + XSAVE_XCOMP_BV, sizeof xcomp_bv);
+	if (mxcsr & MXCSR_RESERVED)
 		return hl_fail(d, HL_E_INVALID, "vCPU state has MXCSR 0x%x with reserved bits set",
-			       b->fpu.mxcsr);
+			       mxcsr);
+	if (xcomp_bv != 0)
+		return hl_fail(d, HL_E_INVALID, "vCPU state has its XSAVE area in the compacted "
+			       "format (XCOMP_BV 0x%llx)", (unsigned long long)xcomp_bv);
+	if (xstate_bv & ~vm->xfeatures)
+		return hl_fail(d, HL_E_INVALID, "vCPU state holds CPU state 0x%llx (saved with "
+			       "XCR0 0x%llx) that this KVM does not offer (0x%llx)",
+			       (unsigned long long)xstate_bv, (unsigned long long)b->xcr0,
+			       (unsigned long long)vm->xfeatures);
 	return HL_OK;
 }
 
 enum hl_err hv_set_state(struct hv_vm *vm, const struct hv_state *st, struct hl_diag *d)
 {
 	struct state_blob b;
-	struct msr_list l = { .head.nmsrs = NMSRS };
-	enum hl_err err;
-	int n;
+	struct kvm_sregs s = vm->sregs;
+	struct kvm_vcpu_events none;
+	enum hl_err err = HL_OK;
 
 	memcpy(&b, st->bytes, sizeof b);
-	err = check_blob(&b, d);
+	if (b.version != STATE_VERSION)
+		return hl_fail(d, HL_E_INVALID, "vCPU state has version %u, expected %u",
+			       b.version, STATE_VERSION);
+	for (int i = 0; i < NSEGS && err == HL_OK; i++)
+		err = load_seg(vm, &s, i, &b.seg[i], d);
 	if (err == HL_OK)
-		err = vcpu_ioctl(vm, KVM_SET_SREGS, &b.sregs, "set the special registers",
-				 HL_E_INVALID, d);
-	if (err == HL_OK)
-		err = vcpu_ioctl(vm, KVM_SET_FPU, &b.fpu, "set the FPU state", HL_E_INVALID, d);
-	if (err == HL_OK)
-		err = vcpu_ioctl(vm, KVM_SET_DEBUGREGS, &b.dregs, "set the debug registers",
-				 HL_E_INVALID, d);
+		err = check_xsave(vm, &b, d);
 	if (err != HL_OK)
 		return err;
-	memcpy(l.entries, b.msrs, sizeof l.entries);
-	n = ioctl(vm->vcpu_fd, KVM_SET_MSRS, &l);
-	if (n != (int)NMSRS)
-		return hl_fail(d, HL_E_INVALID, "cannot set the vCPU's MSRs (%d of %zu): %s", n,
-			       NMSRS, n < 0 ? strerror(errno) : "refused");
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "cannot set the vCPU's segment registers: %s",
+			       strerror(errno));
+	if (ioctl(vm->vcpu_fd, KVM_SET_XSAVE, &b.xsave) < 0)
+		return hl_fail(d, HL_E_INVALID, "KVM refuses the vCPU state's FPU state: %s",
+			       strerror(errno));
+	/* A run cut short by the timer may have left an exception half delivered. */
+	memset(&none, 0, sizeof none);
+	if (ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &none) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "cannot clear the vCPU's pending events: %s",
+			       strerror(errno));
 	return HL_OK;
 }
 

@@ -1,5 +1,7 @@
-/* The KVM backend: running the vCPU, naming its exits, registers and the kick signal. */
+/* The KVM backend: running the vCPU, naming its exits (ring 0's exception reports among
+ * them), registers and the kick signal. */
 #include "kvm/kvm_internal.h"
+#include "kvm/ring0.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -59,6 +61,71 @@ static void decode_io(struct hv_vm *vm, struct hv_exit *ex)
 		memset(data, 0xff, bytes);
 }
 
+static struct hv_regs regs_of(const struct kvm_regs *k)
+{
+	return (struct hv_regs){
+		.rax = k->rax, .rbx = k->rbx, .rcx = k->rcx, .rdx = k->rdx,
+		.rsi = k->rsi, .rdi = k->rdi, .rsp = k->rsp, .rbp = k->rbp,
+		.r8 = k->r8, .r9 = k->r9, .r10 = k->r10, .r11 = k->r11,
+		.r12 = k->r12, .r13 = k->r13, .r14 = k->r14, .r15 = k->r15,
+		.rip = k->rip, .rflags = k->rflags,
+	};
+}
+
+/* PVM runs `syscall` in ring 3 even with EFER.SCE clear: RCX holds the address after it
+ * and the fetch at LSTAR (R0_SYSCALL) faults.  Reported as hardware does: #UD at the
+ * instruction. */
+static void as_hardware_syscall(const struct hv_vm *vm, struct hv_fault *f)
+{
+	uint64_t at = f->regs.rcx - 2;
+
+	if (f->vector != 14 || f->cr2 != vm->ring0_addr + R0_SYSCALL ||
+	    f->regs.rip != f->cr2 || f->regs.rcx < 2 || at >= vm->mem_size - 1 ||
+	    vm->mem[at] != 0x0f || vm->mem[at + 1] != 0x05)
+		return;
+	f->vector = 6;
+	f->error_code = 0;
+	f->cr2 = 0;
+	f->regs.rip = at;
+}
+
+/* A report of ring 0's entry code: a 4-byte write to HV_RING0_PORT from the code's own
+ * page (which ring 3 cannot execute, and whose port the I/O bitmap keeps closed to it)
+ * naming the frame at the top of one of the two exception stacks.  The frame is read
+ * from ring 0's memory, which the guest cannot write; the registers it did not save are
+ * still the guest's. */
+static bool decode_report(struct hv_vm *vm, struct hv_exit *ex)
+{
+	const uint64_t code = vm->ring0_addr + R0_CODE;
+	const uint64_t top = HV_PAGE - HV_FRAME_WORDS * 8;
+	const uint64_t *w;
+	struct hv_fault *f = &ex->fault;
+
+	if (vm->sys == NULL || ex->port != HV_RING0_PORT || !ex->is_write || ex->size != 4 ||
+	    ex->count != 1 || ex->rip <= code ||
+	    ex->rip > code + (uint64_t)(hv_ring0_code_end - hv_ring0_code))
+		return false;
+	if (ex->value != vm->ring0_addr + R0_IST1 + top &&
+	    ex->value != vm->ring0_addr + R0_IST2 + top)
+		return false;
+	w = (const uint64_t *)(const void *)(vm->sys + (ex->value - vm->ring0_addr));
+	if (w[HV_FRAME_VECTOR] >= 32)
+		return false;
+	f->vector = (unsigned)w[HV_FRAME_VECTOR];
+	f->user = (w[HV_FRAME_CS] & 3) == 3;
+	f->error_code = w[HV_FRAME_ERROR];
+	f->cr2 = w[HV_FRAME_CR2];
+	f->regs = regs_of(&vm->run->s.regs.regs);
+	f->regs.rax = w[HV_FRAME_RAX];
+	f->regs.rdx = w[HV_FRAME_RDX];
+	f->regs.rip = w[HV_FRAME_RIP];
+	f->regs.rsp = w[HV_FRAME_RSP];
+	f->regs.rflags = w[HV_FRAME_RFLAGS];
+	as_hardware_syscall(vm, f);
+	ex->kind = HV_EXIT_EXCEPTION;
+	return true;
+}
+
 static void decode_exit(struct hv_vm *vm, struct hv_exit *ex)
 {
 	struct kvm_run *run = vm->run;
@@ -69,6 +136,7 @@ static void decode_exit(struct hv_vm *vm, struct hv_exit *ex)
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		decode_io(vm, ex);
+		decode_report(vm, ex);
 		break;
 	case KVM_EXIT_HLT:
 		ex->kind = HV_EXIT_HLT;
@@ -91,6 +159,8 @@ static void decode_exit(struct hv_vm *vm, struct hv_exit *ex)
 	case KVM_EXIT_INTERNAL_ERROR:
 		ex->kind = HV_EXIT_INTERNAL;
 		ex->reason = run->internal.suberror;
+		if (ex->reason == KVM_INTERNAL_ERROR_EMULATION)
+			ex->name = "instruction emulation failed";
 		break;
 	case KVM_EXIT_INTR:
 		ex->kind = HV_EXIT_INTERRUPTED;
@@ -117,22 +187,6 @@ enum hl_err hv_run(struct hv_vm *vm, struct hv_exit *ex, struct hl_diag *d)
 	}
 	vm->run->kvm_dirty_regs = 0;
 	decode_exit(vm, ex);
-	return HL_OK;
-}
-
-enum hl_err hv_get_regs(struct hv_vm *vm, struct hv_regs *r, struct hl_diag *d)
-{
-	struct kvm_regs k;
-
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &k) < 0)
-		return hl_fail(d, HL_E_INTERNAL, "KVM_GET_REGS: %s", strerror(errno));
-	*r = (struct hv_regs){
-		.rax = k.rax, .rbx = k.rbx, .rcx = k.rcx, .rdx = k.rdx,
-		.rsi = k.rsi, .rdi = k.rdi, .rsp = k.rsp, .rbp = k.rbp,
-		.r8 = k.r8, .r9 = k.r9, .r10 = k.r10, .r11 = k.r11,
-		.r12 = k.r12, .r13 = k.r13, .r14 = k.r14, .r15 = k.r15,
-		.rip = k.rip, .rflags = k.rflags,
-	};
 	return HL_OK;
 }
 

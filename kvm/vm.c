@@ -1,4 +1,4 @@
-/* The KVM backend: device, VM, vCPU and memory slot lifetime. */
+/* The KVM backend: device, VM, vCPU and guest memory lifetime. */
 #include "kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -45,6 +45,9 @@ static enum hl_err check_api(struct hv_vm *vm, const char *path, struct hl_diag 
 	if ((ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) == 0)
 		return hl_fail(d, HL_E_NOKVM, "%s: KVM lacks KVM_CAP_SYNC_REGS (Linux 4.17 or "
 			       "later needed)", path);
+	/* The guest's x87/SSE/AVX state travels in snapshots and restores as XSAVE data. */
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) <= 0)
+		return hl_fail(d, HL_E_NOKVM, "%s: KVM lacks KVM_CAP_XSAVE", path);
 	return HL_OK;
 }
 
@@ -90,6 +93,8 @@ enum hl_err hv_open(const char *path, struct hv_vm **out, struct hl_diag *d)
 	err = open_device(path, &vm->kvm_fd, d);
 	if (err == HL_OK)
 		err = check_api(vm, path, d);
+	if (err == HL_OK)
+		hv_identify(vm);
 	if (err != HL_OK) {
 		hv_destroy(vm);
 		return err;
@@ -104,6 +109,8 @@ void hv_destroy(struct hv_vm *vm)
 		return;
 	if (vm->run != NULL)
 		munmap(vm->run, vm->run_size);
+	if (vm->sys != NULL)
+		munmap(vm->sys, vm->sys_size);
 	if (vm->vcpu_fd >= 0)
 		close(vm->vcpu_fd);
 	if (vm->vm_fd >= 0)
@@ -117,15 +124,11 @@ size_t hv_run_ioctls(const struct hv_vm *vm, struct hv_ioctl *out, size_t max)
 {
 	const struct hv_ioctl all[] = {
 		{ vm->vcpu_fd, KVM_RUN },
-		{ vm->vcpu_fd, KVM_GET_REGS },
 		{ vm->vcpu_fd, KVM_GET_SREGS },
-		{ vm->vcpu_fd, KVM_GET_FPU },
-		{ vm->vcpu_fd, KVM_GET_DEBUGREGS },
-		{ vm->vcpu_fd, KVM_GET_MSRS },
+		{ vm->vcpu_fd, KVM_GET_XSAVE },
 		{ vm->vcpu_fd, KVM_SET_SREGS },
-		{ vm->vcpu_fd, KVM_SET_FPU },
-		{ vm->vcpu_fd, KVM_SET_DEBUGREGS },
-		{ vm->vcpu_fd, KVM_SET_MSRS },
+		{ vm->vcpu_fd, KVM_SET_XSAVE },
+		{ vm->vcpu_fd, KVM_SET_VCPU_EVENTS },
 		{ vm->vm_fd, KVM_GET_DIRTY_LOG },
 	};
 	size_t n = sizeof all / sizeof all[0];
@@ -137,6 +140,11 @@ size_t hv_run_ioctls(const struct hv_vm *vm, struct hv_ioctl *out, size_t max)
 int hv_api_version(const struct hv_vm *vm)
 {
 	return vm->api_version;
+}
+
+const char *hv_describe(const struct hv_vm *vm)
+{
+	return vm->describe;
 }
 
 enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_dirty,

@@ -76,9 +76,14 @@ enum hl_err ldr_check_note(struct ldr_ctx *c)
 	if (descsz != sizeof(uint32_t))
 		return ldr_fail(c, "hlrun ABI note has a %" PRIu32 "-byte descriptor, expected %zu",
 				descsz, sizeof(uint32_t));
-	if (word(desc) != HL_ABI_VERSION)
-		return ldr_fail(c, "built for hlrun ABI version %" PRIu32 ", this hlrun supports "
-				"version %u", word(desc), HL_ABI_VERSION);
+	if (word(desc) < HL_ABI_VERSION)
+		return ldr_fail(c, "built for hlrun ABI version %" PRIu32 ", this hlrun runs "
+				"version %u: rebuild the guest against the current SDK",
+				word(desc), HL_ABI_VERSION);
+	if (word(desc) > HL_ABI_VERSION)
+		return ldr_fail(c, "built for hlrun ABI version %" PRIu32 ", newer than this "
+				"hlrun's (version %u): run it with a newer hlrun", word(desc),
+				HL_ABI_VERSION);
 	return HL_OK;
 }
 

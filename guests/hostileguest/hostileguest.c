@@ -137,17 +137,40 @@ static int write_rodata(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(WriteRodata, write_rodata, HL_T_VOID);
 
-/* The host's page tables live at 0x3000 and are not mapped. */
-static int read_page_tables(const struct hl_value *a, struct hl_value *r)
+/* Ring 0 is hlrun's: its pages are mapped, but for the supervisor only. */
+static int read_ring0(const struct hl_value *a, struct hl_value *r)
 {
-	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)(HL_HOST_AREA + HL_PAGE_SIZE);
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)HL_HOST_AREA;
 
 	(void)a;
 	LAUNDER(p);
 	r->u.u64 = *p;
 	return 0;
 }
-HL_EXPORT(ReadPageTables, read_page_tables, HL_T_U64);
+HL_EXPORT(ReadRing0, read_ring0, HL_T_U64);
+
+/* The IDT, one page above the GDT. */
+static int write_ring0(const struct hl_value *a, struct hl_value *r)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)(HL_HOST_AREA + HL_PAGE_SIZE);
+
+	(void)a;
+	(void)r;
+	LAUNDER(p);
+	*p = 0;
+	return 0;
+}
+HL_EXPORT(WriteRing0, write_ring0, HL_T_VOID);
+
+/* The exception entry code, two pages above the GDT. */
+static int exec_ring0(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	(void)r;
+	call_at((void *)(uintptr_t)(HL_HOST_AREA + 2 * HL_PAGE_SIZE));
+	return 0;
+}
+HL_EXPORT(ExecRing0, exec_ring0, HL_T_VOID);
 
 /* ---- Addresses outside guest memory ------------------------------------------------- */
 
@@ -217,55 +240,6 @@ static int non_canonical(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(NonCanonical, non_canonical, HL_T_U64);
 
-/* Own page tables: identity-map the first GiB with 2 MiB pages, except that the last
- * 2 MiB of it maps guest-physical 3 GiB, far beyond guest memory.  Accessing that page
- * reaches a physical address with no memory behind it. */
-#define PHYS_OUTSIDE 0xc0000000ull
-#define WINDOW 0x3fe00000ull
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_PS 0x80ull
-
-static uint64_t pml4[512] __attribute__((aligned(4096)));
-static uint64_t pdpt[512] __attribute__((aligned(4096)));
-static uint64_t pd[512] __attribute__((aligned(4096)));
-static uint64_t zero_page[512] __attribute__((aligned(4096)));
-
-static int own_page_tables(void)
-{
-	if (PEB->memory_size > WINDOW)
-		return hl_error(22, "guest memory of %llu bytes reaches the window",
-				(unsigned long long)PEB->memory_size);
-	for (uint64_t i = 0; i < 511; i++)
-		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
-	pd[511] = PHYS_OUTSIDE | PTE_P | PTE_W | PTE_PS;
-	pdpt[0] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_W;
-	pml4[0] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_W;
-	__asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory");
-	return 0;
-}
-
-static int read_phys_outside(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	if (own_page_tables() != 0)
-		return 1;
-	r->u.u64 = read_at(WINDOW);
-	return 0;
-}
-HL_EXPORT(ReadPhysOutside, read_phys_outside, HL_T_U64);
-
-static int write_phys_outside(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	if (own_page_tables() != 0)
-		return 1;
-	write_at(WINDOW, 0x1122334455667788ull);
-	return 0;
-}
-HL_EXPORT(WritePhysOutside, write_phys_outside, HL_T_VOID);
-
 /* ---- CPU exceptions ---------------------------------------------------------------- */
 
 static int div_zero(const struct hl_value *a, struct hl_value *r)
@@ -296,55 +270,15 @@ static int do_ud2(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(Ud2, do_ud2, HL_T_VOID);
 
-/* int $0x80 lies beyond the runtime's 32-entry IDT: #GP. */
-static int int_beyond_idt(const struct hl_value *a, struct hl_value *r)
+/* Vector 0x80 has no gate: #GP on hardware, #UD on PVM. */
+static int int_n(const struct hl_value *a, struct hl_value *r)
 {
 	(void)a;
 	(void)r;
 	__asm__ volatile("int $0x80");
 	return 0;
 }
-HL_EXPORT(IntBeyondIdt, int_beyond_idt, HL_T_VOID);
-
-static int do_hlt(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	__asm__ volatile("cli; hlt");
-	return 0;
-}
-HL_EXPORT(Hlt, do_hlt, HL_T_VOID);
-
-/* With interrupts enabled but no interrupt source: still halted for good. */
-static int hlt_sti(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	__asm__ volatile("sti; hlt; cli");
-	return 0;
-}
-HL_EXPORT(HltSti, hlt_sti, HL_T_VOID);
-
-/* WRMSR to an MSR that does not exist: #GP. */
-static int privileged(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	__asm__ volatile("wrmsr" : : "c"(0xdeadbeefu), "a"(0u), "d"(0u) : "memory");
-	return 0;
-}
-HL_EXPORT(Privileged, privileged, HL_T_VOID);
-
-static int rdmsr_bogus(const struct hl_value *a, struct hl_value *r)
-{
-	uint32_t lo, hi;
-
-	(void)a;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xdeadbeefu));
-	r->u.u64 = (uint64_t)hi << 32 | lo;
-	return 0;
-}
-HL_EXPORT(RdmsrBogus, rdmsr_bogus, HL_T_U64);
+HL_EXPORT(IntN, int_n, HL_T_VOID);
 
 /* Single-step: the trap flag raises #DB after the next instruction. */
 static int single_step(const struct hl_value *a, struct hl_value *r)
@@ -368,38 +302,92 @@ static int bad_stack_pointer(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(BadStackPointer, bad_stack_pointer, HL_T_VOID);
 
+/* ---- Ring 3: privileged instructions ------------------------------------------------
+ * Each must fault (#GP, or #UD where a KVM says so) into hlrun's ring 0. */
+
+#define PRIVILEGED(name, fn, ...)                                           \
+	static int fn(const struct hl_value *a, struct hl_value *r)         \
+	{                                                                   \
+		(void)a;                                                    \
+		(void)r;                                                    \
+		__asm__ volatile(__VA_ARGS__);                              \
+		return 0;                                                   \
+	}                                                                   \
+	HL_EXPORT(name, fn, HL_T_VOID)
+
+static const struct {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed)) zero_table = { 0, 0 };
+
+PRIVILEGED(Cli, do_cli, "cli");
+PRIVILEGED(Sti, do_sti, "sti");
+PRIVILEGED(Hlt, do_hlt, "hlt");
+PRIVILEGED(Lidt, do_lidt, "lidt %0; ud2" : : "m"(zero_table));
+PRIVILEGED(Lgdt, do_lgdt, "lgdt %0; mov $0x10, %%eax; mov %%eax, %%ds" : : "m"(zero_table)
+	   : "rax", "memory");
+PRIVILEGED(MovCr0, do_mov_cr0, "xor %%eax, %%eax; mov %%rax, %%cr0" : : : "rax");
+PRIVILEGED(MovDr7, do_mov_dr7, "mov %0, %%dr7" : : "r"(0x1ull));
+PRIVILEGED(Wrmsr, do_wrmsr, "wrmsr" : : "c"(0xc0000080u), "a"(0u), "d"(0u) : "memory");
+PRIVILEGED(Rdmsr, do_rdmsr, "rdmsr" : : "c"(0xc0000080u) : "rax", "rdx");
+PRIVILEGED(Xsetbv, do_xsetbv, "xsetbv" : : "c"(0u), "a"(1u), "d"(0u));
+PRIVILEGED(Swapgs, do_swapgs, "swapgs");
+PRIVILEGED(Syscall, do_syscall, "syscall" : : : "rcx", "r11", "memory");
+PRIVILEGED(Sysenter, do_sysenter, "sysenter" : : : "memory");
+PRIVILEGED(Invlpg, do_invlpg, "invlpg (%0)" : : "r"(PEB) : "memory");
+PRIVILEGED(Wbinvd, do_wbinvd, "wbinvd");
+/* Ring 0's data segment: DPL 0, out of ring 3's reach. */
+PRIVILEGED(LoadRing0Segment, load_ring0_segment, "mov %0, %%ds" : : "r"(0x10) : "memory");
+
+/* CR3 at a page of zeros: were it allowed, nothing would be mapped any more. */
+static uint64_t zero_page[512] __attribute__((aligned(4096)));
+PRIVILEGED(MovCr3, do_mov_cr3, "mov %0, %%cr3; mov (%1), %%rax"
+	   : : "r"((uint64_t)(uintptr_t)zero_page), "r"(PEB) : "rax", "memory");
+
+/* CR3 at guest-physical memory that does not exist: on a KVM that let a guest do it,
+ * the page walk would retry inside KVM_RUN forever. */
+PRIVILEGED(PageTablesOutside, page_tables_outside, "mov %0, %%cr3; mov (%1), %%rax"
+	   : : "r"(0xc0000000ull), "r"(PEB) : "rax", "memory");
+
+/* An iretq into ring 0's code segment, at the guest's own code: the CPU refuses a return
+ * to a more privileged level. */
+PRIVILEGED(IretToRing0, iret_to_ring0,
+	   "mov %%rsp, %%rax\n\t"
+	   "pushq $0x10\n\t"
+	   "pushq %%rax\n\t"
+	   "pushfq\n\t"
+	   "pushq $0x08\n\t"
+	   "lea 1f(%%rip), %%rax\n\t"
+	   "pushq %%rax\n\t"
+	   "iretq\n"
+	   "1:" : : : "rax", "memory");
+
+/* vmcall: KVM answers it in its kernel (RAX = -1: not permitted from ring 3) or it
+ * faults; either way it never reaches hlrun.  Returns RAX after it. */
+static int do_vmcall(const struct hl_value *a, struct hl_value *r)
+{
+	int64_t rax = 0;
+
+	(void)a;
+	__asm__ volatile("vmcall" : "+a"(rax) : : "memory");
+	r->u.i64 = rax;
+	return 0;
+}
+HL_EXPORT(Vmcall, do_vmcall, HL_T_I64);
+
 /* ---- Ports that are not part of the ABI --------------------------------------------- */
 
-static int bad_port_out(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	__asm__ volatile("outb %%al, $0x80" : : "a"(0x42));
-	return 0;
-}
-HL_EXPORT(BadPortOut, bad_port_out, HL_T_VOID);
+PRIVILEGED(BadPortOut, bad_port_out, "outb %%al, $0x80" : : "a"(0x42));
+PRIVILEGED(BadPortIn, bad_port_in, "inb $0x60, %%al" : : : "rax");
+/* A 32-bit out, the ABI's size, to the port just after the ABI's. */
+PRIVILEGED(BadPortWide, bad_port_wide, "outl %%eax, %%dx"
+	   : : "a"(0), "d"(HL_PORT_FIRST + HL_PORT_COUNT));
+/* A made-up exception report on the port of hlrun's ring 0 (hlrun-guest(7)): vector
+ * 1000, which no CPU raises, in a frame of the guest's making. */
+PRIVILEGED(ForgedExceptionReport, forged_exception_report, "1: outl %%eax, %%dx; jmp 1b"
+	   : : "a"(HL_HOST_AREA + 0x5000 - 80), "d"(0x6cf0), "D"(1000));
 
-static int bad_port_in(const struct hl_value *a, struct hl_value *r)
-{
-	uint8_t v;
-
-	(void)a;
-	__asm__ volatile("inb $0x60, %%al" : "=a"(v));
-	r->u.i32 = v;
-	return 0;
-}
-HL_EXPORT(BadPortIn, bad_port_in, HL_T_I32);
-
-/* A 32-bit out, the ABI's size, to the port just after the ABI's four. */
-static int bad_port_wide(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	port_out32(HL_PORT_EXCEPTION + 1, 0);
-	return 0;
-}
-HL_EXPORT(BadPortWide, bad_port_wide, HL_T_VOID);
-
+/* Inside the ABI's ports, but not as the ABI uses them. */
 static int in_from_done(const struct hl_value *a, struct hl_value *r)
 {
 	uint32_t v;
@@ -411,14 +399,10 @@ static int in_from_done(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(InFromDonePort, in_from_done, HL_T_I32);
 
-static int out16_to_done(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	__asm__ volatile("outw %%ax, %%dx" : : "a"(0), "d"(HL_PORT_DONE));
-	return 0;
-}
-HL_EXPORT(Out16ToDonePort, out16_to_done, HL_T_VOID);
+PRIVILEGED(Out16ToDonePort, out16_to_done, "outw %%ax, %%dx" : : "a"(0), "d"(HL_PORT_DONE));
+/* One byte to the second of the DONE port's four. */
+PRIVILEGED(Out8ToDonePlusOne, out8_to_done_plus_one, "outb %%al, %%dx"
+	   : : "a"(0), "d"(HL_PORT_DONE + 1));
 
 /* String I/O: rep outsl of two dwords to the DONE port. */
 static int outs_to_done(const struct hl_value *a, struct hl_value *r)
@@ -433,83 +417,6 @@ static int outs_to_done(const struct hl_value *a, struct hl_value *r)
 	return 0;
 }
 HL_EXPORT(OutsToDonePort, outs_to_done, HL_T_VOID);
-
-/* A made-up exception report: vector 1000, which no CPU raises. */
-static int exception_port_lie(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	__asm__ volatile("1: outl %%eax, %%dx; jmp 1b"
-			 : : "D"(1000), "S"(0), "d"(HL_PORT_EXCEPTION), "a"(0));
-	return 0;
-}
-HL_EXPORT(ExceptionPortLie, exception_port_lie, HL_T_VOID);
-
-/* ---- Breaking the CPU's own structures ---------------------------------------------- */
-
-/* A zero-limit IDT: the #UD cannot be delivered, nor the #GP and #DF that follow. */
-static int corrupt_idt(const struct hl_value *a, struct hl_value *r)
-{
-	static const struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr = { 0, 0 };
-
-	(void)a;
-	(void)r;
-	__asm__ volatile("lidt %0; ud2" : : "m"(idtr));
-	return 0;
-}
-HL_EXPORT(CorruptIdt, corrupt_idt, HL_T_VOID);
-
-/* A GDT of zeros: delivering the #GP of the segment load needs the code descriptor. */
-static struct {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed)) zero_gdtr;
-
-static int corrupt_gdt(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	zero_gdtr.limit = sizeof zero_page - 1;
-	zero_gdtr.base = (uint64_t)(uintptr_t)zero_page;
-	__asm__ volatile("lgdt %0; mov $0x10, %%eax; mov %%eax, %%ds" : : "m"(zero_gdtr)
-			 : "rax", "memory");
-	return 0;
-}
-HL_EXPORT(CorruptGdt, corrupt_gdt, HL_T_VOID);
-
-/* CR3 pointing at a page of zeros: nothing is mapped, not even the next instruction. */
-static int corrupt_page_tables(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	__asm__ volatile("mov %0, %%cr3; mov (%1), %%rax" : : "r"((uint64_t)(uintptr_t)zero_page),
-			 "r"(PEB) : "rax", "memory");
-	return 0;
-}
-HL_EXPORT(CorruptPageTables, corrupt_page_tables, HL_T_VOID);
-
-/* CR3 pointing at guest-physical memory that does not exist. */
-static int page_tables_outside(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	__asm__ volatile("mov %0, %%cr3; mov (%1), %%rax" : : "r"(PHYS_OUTSIDE), "r"(PEB)
-			 : "rax", "memory");
-	return 0;
-}
-HL_EXPORT(PageTablesOutside, page_tables_outside, HL_T_VOID);
-
-static int spin_cli(const struct hl_value *a, struct hl_value *r)
-{
-	(void)a;
-	(void)r;
-	__asm__ volatile("cli; 1: jmp 1b");
-	return 0;
-}
-HL_EXPORT(SpinCli, spin_cli, HL_T_VOID);
 
 /* ---- Lies in hand-built messages ----------------------------------------------------- */
 

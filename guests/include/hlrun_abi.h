@@ -10,16 +10,19 @@
 #endif
 
 /* Bumped whenever anything below changes meaning; a guest built for another version is
- * refused by the host. */
-#define HL_ABI_VERSION 1u
+ * refused by the host.  2: the guest runs in ring 3, ring 0 is the host's, and the ports
+ * moved apart. */
+#define HL_ABI_VERSION 2u
 
-/* ---- Guest memory layout (guest physical = guest virtual, identity mapped) ----------- */
+/* ---- Guest memory layout (guest virtual = guest physical for every guest page) ------- */
 
 #define HL_PAGE_SIZE 4096u
 /* Page 0 is never mapped: a null dereference faults. */
 #define HL_PEB_ADDR 0x1000u        /* struct hl_peb, read-only to the guest */
-#define HL_HOST_AREA 0x2000u       /* GDT and TSS (mapped read-only), then page tables
-                                    * (never mapped): built by the host */
+#define HL_HOST_AREA 0x2000u       /* hlrun's ring 0: GDT, IDT, TSS, exception entry code
+                                    * and stacks, supervisor-only (the guest can neither
+                                    * read nor write it); nothing else is mapped below
+                                    * HL_HOST_AREA_END */
 #define HL_HOST_AREA_END 0x200000u
 /* The guest's ELF segments must lie inside [HL_IMAGE_BASE, HL_IMAGE_BASE + HL_IMAGE_MAX). */
 #define HL_IMAGE_BASE 0x200000u
@@ -38,30 +41,34 @@ struct hl_peb {
 	uint64_t heap_size;
 	uint64_t stack_top;        /* initial RSP; a guard page lies below stack_top - stack_size */
 	uint64_t stack_size;
-	uint64_t memory_size;      /* total guest memory */
+	uint64_t memory_size;      /* guest memory (the pages above are all inside it) */
 };
 #endif
 #define HL_PEB_MAGIC 0x42455048u /* "HPEB" */
 
-/* ---- How control leaves the guest: `out` to one of these ports (32-bit access) -------- */
+/* ---- How control leaves the guest: a 32-bit `out` to one of these ports ------------------
+ * The guest runs in ring 3 with IOPL 0: the TSS's I/O permission bitmap opens exactly the
+ * HL_PORT_COUNT ports from HL_PORT_FIRST, and any other port faults (#GP).  CPU exceptions
+ * are the host's business: its own ring 0 reports them, the guest has no part in it. */
 
+#define HL_PORT_FIRST 0x6c00
+#define HL_PORT_COUNT 12
 /* Init finished (EAX = dispatch entry address) or a call finished (EAX = 0): the result
  * message is in the output buffer. */
 #define HL_PORT_DONE 0x6c00
 /* A host-function call message is in the output buffer; the host replaces it with its
  * reply message (HL_MSG_REPLY or HL_MSG_ERROR) before the guest resumes.  The input
  * buffer, where the call's arguments live, is never touched during a call. */
-#define HL_PORT_HOSTCALL 0x6c01
+#define HL_PORT_HOSTCALL 0x6c04
 /* abort(): EAX = code; an HL_MSG_ABORT message (string value) is in the output buffer. */
-#define HL_PORT_ABORT 0x6c02
-/* CPU exception: RDI = vector, RSI = error code, R8 = faulting RIP, R9 = CR2,
- * R10 = RSP at the fault.  (RDX holds the port number.) */
-#define HL_PORT_EXCEPTION 0x6c03
+#define HL_PORT_ABORT 0x6c08
 
 /* ---- Guest entry --------------------------------------------------------------------- */
-/* The ELF entry point runs once with RDI = HL_PEB_ADDR and RSP = peb.stack_top; it
- * initialises the runtime and leaves through HL_PORT_DONE with the dispatch address.
- * Each call then enters the dispatch address with the same RDI and a fresh RSP. */
+/* The ELF entry point runs once, in ring 3, with RDI = HL_PEB_ADDR and RSP =
+ * peb.stack_top; it initialises the runtime and leaves through HL_PORT_DONE with the
+ * dispatch address.  Each call then enters the dispatch address with the same RDI and a
+ * fresh RSP.  x87 and SSE are enabled, and AVX and AVX-512 where the host's KVM offers
+ * them (hlrun-guest(7), CPU). */
 
 #ifndef __ASSEMBLER__
 /* ---- Value types --------------------------------------------------------------------- */

@@ -1,29 +1,16 @@
-/* Guest runtime: init (IDT, heap), call dispatch, error values, abort, host calls. */
+/* Guest runtime: init (heap), call dispatch, error values, abort, host calls.  It runs in
+ * ring 3 and uses no privileged instruction. */
 #include "hlguest.h"
 
 #include <stdarg.h>
 
 #define ERR_MSG_MAX 1024
-#define IDT_VECTORS 32
-#define SEL_CODE 0x08
-
-struct idt_entry {
-	uint16_t off_lo;
-	uint16_t sel;
-	uint8_t ist;
-	uint8_t type;
-	uint16_t off_mid;
-	uint32_t off_hi;
-	uint32_t zero;
-};
 
 /* The runtime's state: the guest is single-threaded and owns all of it. */
 static const struct hl_peb *peb;
-static struct idt_entry idt[IDT_VECTORS] __attribute__((aligned(16)));
 static int32_t err_code;
 static char err_msg[ERR_MSG_MAX];
 
-extern const uint64_t hl_exc_table[IDT_VECTORS];
 extern const struct hl_export __hl_exports_start[], __hl_exports_end[];
 void hl_dispatch_entry(void);
 void hl_port_out(uint16_t port, uint32_t value);
@@ -38,28 +25,9 @@ __attribute__((section(".note.hlrun"), used, aligned(4))) static const struct {
 	uint32_t desc;
 } abi_note = { sizeof HL_NOTE_NAME, 4, HL_NOTE_ABI, HL_NOTE_NAME, HL_ABI_VERSION };
 
-static void load_idt(void)
-{
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
-
-	for (unsigned v = 0; v < IDT_VECTORS; v++) {
-		uint64_t a = hl_exc_table[v];
-
-		idt[v] = (struct idt_entry){
-			.off_lo = (uint16_t)a, .sel = SEL_CODE, .ist = 1, .type = 0x8e,
-			.off_mid = (uint16_t)(a >> 16), .off_hi = (uint32_t)(a >> 32),
-		};
-	}
-	__asm__ volatile("lidt %0" : : "m"(idtr));
-}
-
 uint64_t hl_runtime_init(const struct hl_peb *p)
 {
 	peb = p;
-	load_idt();
 	hl_heap_init((void *)(uintptr_t)p->heap_addr, p->heap_size);
 	if (hl_guest_init)
 		hl_guest_init();

@@ -2,6 +2,8 @@
  * status (stdout, stderr and exit status checked). */
 #include "tests/kvm/harness.h"
 
+#include "guests/include/hlrun_abi.h"
+
 #include <sys/stat.h>
 
 #define OK(name, expected, ...)                                                   \
@@ -185,8 +187,8 @@ Test(cli, non_elf_guest_is_invalid)
 	outcome_free(&o);
 }
 
-/* A copy of simpleguest whose ABI note claims version 99. */
-Test(cli, other_abi_version_is_refused)
+/* Runs a copy of simpleguest whose ABI note claims version. */
+static struct outcome run_with_abi(char version)
 {
 	static const char note[] = { 6, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0,
 				     'h', 'l', 'r', 'u', 'n', 0, 0, 0 };
@@ -198,15 +200,34 @@ Test(cli, other_abi_version_is_refused)
 
 	hit = memmem(o.out, o.out_len, note, sizeof note);
 	cr_assert_not_null(hit, "no ABI note in " GUEST);
-	cr_assert_eq(hit[sizeof note], 1);
-	hit[sizeof note] = 99;
+	cr_assert_eq(hit[sizeof note], HL_ABI_VERSION);
+	hit[sizeof note] = version;
 	fd = mkstemp(path);
 	cr_assert_eq(write(fd, o.out, o.out_len), (ssize_t)o.out_len);
 	close(fd);
 	outcome_free(&o);
 	o = hlrun(path, "Echo", "x", NULL);
 	unlink(path);
-	expect_fail(&o, 3, "ABI version 99", "version 1", NULL);
+	return o;
+}
+
+/* A guest built against the SDK of ABI 1, whose guests ran in ring 0, is refused before
+ * any VM exists, with the way out. */
+Test(cli, older_abi_version_is_refused)
+{
+	struct outcome o = run_with_abi(1);
+
+	expect_fail(&o, 3, "built for hlrun ABI version 1, this hlrun runs version 2: "
+		    "rebuild the guest against the current SDK", NULL);
+	outcome_free(&o);
+}
+
+Test(cli, newer_abi_version_is_refused)
+{
+	struct outcome o = run_with_abi(99);
+
+	expect_fail(&o, 3, "built for hlrun ABI version 99, newer than this hlrun's (version "
+		    "2): run it with a newer hlrun", NULL);
 	outcome_free(&o);
 }
 
@@ -255,8 +276,10 @@ Test(cli, stats_also_when_the_call_fails)
 	const char *err_line;
 
 	cr_assert_eq(o.status, 4, "%s", o.err);
-	cr_assert_eq(strncmp(o.err, "hlrun: stats: elf ", 18), 0, "%s", o.err);
+	cr_assert_eq(strncmp(o.err, "hlrun: stats: kvm ", 18), 0, "%s", o.err);
 	err_line = strchr(o.err, '\n') + 1;
+	cr_assert_eq(strncmp(err_line, "hlrun: stats: elf ", 18), 0, "%s", o.err);
+	err_line = strchr(err_line, '\n') + 1;
 	cr_assert(strstr(err_line, "hlrun: " GUEST ": TriggerException: invalid opcode") ==
 		  err_line, "%s", o.err);
 	outcome_free(&o);
@@ -282,7 +305,21 @@ Test(cli, help_and_version)
 	outcome_free(&o);
 	o = hlrun("--version", NULL);
 	cr_assert_eq(o.status, 0);
-	cr_assert_str_eq(o.out, "hlrun 0.1.0 (guest ABI 1)\n");
+	cr_assert_eq(strncmp(o.out, "hlrun 0.2.0 (guest ABI 2)\nKVM: ", 31), 0, "%s", o.out);
+	cr_assert(strstr(o.out, "\nKVM: PVM (kvm_pvm)") != NULL ||
+		  strstr(o.out, "\nKVM: AMD SVM (kvm_amd)") != NULL ||
+		  strstr(o.out, "\nKVM: Intel VMX (kvm_intel)") != NULL, "%s", o.out);
+	cr_assert_eq(strchr(o.out + 31, '\n') - o.out, (long)o.out_len - 1, "%s", o.out);
+	outcome_free(&o);
+	/* Without a KVM (hidden by a private mount namespace), --version says so and still
+	 * succeeds. */
+	o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c",
+		"unshare --mount sh -c 'mount -t tmpfs none /dev && exec \"$0\" --version' "
+		"\"$0\"", hlrun_bin(), NULL });
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.out, "hlrun 0.2.0 (guest ABI 2)\nKVM: none: /dev/kvm: no KVM on this "
+			 "host (No such file or directory); load kvm_intel or kvm_amd, or run "
+			 "inside a VM with nested virtualisation (tests/vm/run)\n");
 	outcome_free(&o);
 }
 

@@ -215,6 +215,7 @@ Test(snapshot, hostile_files)
 	size_t len;
 	char *bytes = slurp(snap, &len);
 	struct outcome o;
+	char version;
 
 	spit(bad, bytes, len - 4096);
 	o = hlrun(bad, "Echo", "x", NULL);
@@ -224,12 +225,13 @@ Test(snapshot, hostile_files)
 	o = hlrun(bad, "Echo", "x", NULL);
 	expect_fail(&o, 3, "bad.snap", NULL);
 	outcome_free(&o);
+	version = bytes[8];
 	bytes[8] = 9; /* format version */
 	spit(bad, bytes, len);
 	o = hlrun(bad, "Echo", "x", NULL);
 	expect_fail(&o, 3, "version 9", NULL);
 	outcome_free(&o);
-	bytes[8] = 1;
+	bytes[8] = version;
 	bytes[12] = 99; /* ABI version */
 	spit(bad, bytes, len);
 	o = hlrun(bad, "Echo", "x", NULL);
@@ -247,9 +249,10 @@ static const char *put(const char *name, const char *text)
 	return p;
 }
 
+/* A run from a snapshot has no init phase; any guest's init takes at least one exit. */
 static bool booted_cold(const struct outcome *o)
 {
-	return strstr(o->err, "load 0.000 ms, init 0.000 ms") == NULL;
+	return strstr(o->err, ", init 0.000 ms,") == NULL;
 }
 
 /* A manifest names a snapshot instead of the guest; sha256 pins the guest inside it. */

@@ -346,7 +346,11 @@ ParameterizedTestParameters(loader, rejects)
 		{ "other note type", { SET(note[0].type, 2) }, NO_CHANGE,
 		  "not an hlrun guest (no hlrun ABI note)" },
 		{ "ABI version 7", { SET(note[0].desc, 7) }, NO_CHANGE,
-		  "built for hlrun ABI version 7, this hlrun supports version 1" },
+		  "built for hlrun ABI version 7, newer than this hlrun's (version 2): run it "
+		  "with a newer hlrun" },
+		{ "ABI version 1", { SET(note[0].desc, 1) }, NO_CHANGE,
+		  "built for hlrun ABI version 1, this hlrun runs version 2: rebuild the guest "
+		  "against the current SDK" },
 		{ "descsz 2", { SET(note[0].descsz, 2) }, NO_CHANGE,
 		  "hlrun ABI note has a 2-byte descriptor, expected 4" },
 		{ "namesz huge", { SET(note[0].namesz, 0xffffffff) }, NO_CHANGE,

@@ -1,4 +1,5 @@
-/* Unit tests of the page-table sizing in kvm/longmode.c (pure, no /dev/kvm needed). */
+/* Unit tests of the page-table sizing in kvm/paging.c (pure, no /dev/kvm needed).  Every
+ * size includes ring 0's window: a PDPT, a directory and two page tables at most. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
@@ -11,15 +12,15 @@ Test(pagetables, one_small_region)
 {
 	struct hv_region r = { 0x1000, 0x1000, 0 };
 
-	/* PML4 + PDPT + PD + two possible page tables. */
-	cr_assert_eq(hv_page_tables_size(&r, 1), 5 * 4096);
+	/* PML4 + PDPT + PD + two possible page tables, and ring 0's. */
+	cr_assert_eq(hv_page_tables_size(&r, 1), (5 + 4) * 4096);
 }
 
 Test(pagetables, region_across_a_gigabyte_needs_two_directories)
 {
 	struct hv_region r = { GiB - 2 * MiB, 4 * MiB, HV_MAP_WRITE };
 
-	cr_assert_eq(hv_page_tables_size(&r, 1), (1 + 1 + 2 + 2) * 4096);
+	cr_assert_eq(hv_page_tables_size(&r, 1), (1 + 1 + 2 + 2 + 4) * 4096);
 }
 
 struct bad_case {

@@ -569,11 +569,14 @@ ParameterizedTestParameters(snapshot, reader_rejects)
 		{ "magic's last byte", NAMES_KEEP, { { HF(magic[7]), SET, 0 } }, LEN_KEEP, 0,
 		  "not an hlrun snapshot (bad magic)" },
 		{ "version 7", NAMES_KEEP, { { HF(version), SET, 7 } }, LEN_KEEP, 0,
-		  "snapshot format version 7, this hlrun reads version 1" },
+		  "snapshot format version 7, this hlrun reads version 2: save it again with this "
+		  "hlrun" },
 		{ "version 0", NAMES_KEEP, { { HF(version), SET, 0 } }, LEN_KEEP, 0,
-		  "snapshot format version 0, this hlrun reads version 1" },
+		  "snapshot format version 0, this hlrun reads version 2: save it again with this "
+		  "hlrun" },
 		{ "ABI version 7", NAMES_KEEP, { { HF(abi_version), SET, 7 } }, LEN_KEEP, 0,
-		  "made for hlrun ABI version 7, this hlrun supports version 1" },
+		  "made for hlrun ABI version 7, this hlrun runs version 2: save it again with this "
+		  "hlrun" },
 		{ "empty file", NAMES_KEEP, { { 0 } }, LEN_SET, 0,
 		  "truncated: 0 bytes, less than the 240-byte snapshot header" },
 		{ "magic only", NAMES_KEEP, { { 0 } }, LEN_SET, 8,
@@ -606,7 +609,7 @@ ParameterizedTestParameters(snapshot, reader_rejects)
 		{ "names beyond file", NAMES_KEEP, { { HF(names_offset), SET, 1ull << 40 } },
 		  LEN_KEEP, 0, "host function name list [0x10000000000, +0x14) extends beyond" },
 		{ "vCPU offset wraps", NAMES_KEEP, { { HF(vcpu_offset), SET, UINT64_MAX } },
-		  LEN_KEEP, 0, "vCPU state [0xffffffffffffffff, +0x800) extends beyond the end" },
+		  LEN_KEEP, 0, "vCPU state [0xffffffffffffffff, +0x2000) extends beyond the end" },
 		{ "extents beyond file", NAMES_KEEP, { { HF(extents_offset), SET, 0x40000000 } },
 		  LEN_KEEP, 0, "extent table [0x40000000, +0x48) extends beyond the end" },
 		{ "ELF overlaps header", NAMES_KEEP, { { HF(elf_offset), SET, 16 } }, LEN_KEEP, 0,
@@ -642,8 +645,8 @@ ParameterizedTestParameters(snapshot, reader_rejects)
 		  LEN_KEEP, 0, "input_size 4294967297 outside [4096, 4294967296]" },
 		{ "output huge", NAMES_KEEP, { { HF(output_size), SET, UINT64_MAX } }, LEN_KEEP, 0,
 		  "output_size 18446744073709551615 outside" },
-		{ "vCPU size", NAMES_KEEP, { { HF(vcpu_size), SET, 2047 } }, LEN_KEEP, 0,
-		  "vCPU state of 2047 bytes, this hlrun's is 2048" },
+		{ "vCPU size", NAMES_KEEP, { { HF(vcpu_size), SET, 8191 } }, LEN_KEEP, 0,
+		  "vCPU state of 8191 bytes, this hlrun's is 8192" },
 		/* The guest, its hash, mem_size and dispatch. */
 		{ "ELF magic", NAMES_KEEP, { { AT_ELF, 0, 1, SET, 'X' } }, LEN_KEEP, 0,
 		  "snapshot's guest: not an ELF file" },
@@ -712,8 +715,9 @@ ParameterizedTestParameters(snapshot, reader_rejects)
 		{ "data wraps", NAMES_KEEP, { { EXT(2, offset), SET, 0xfffffffffffff000 } },
 		  LEN_KEEP, 0, "extent 2: data [0xfffffffffffff000, +0x3000) extends beyond the "
 			       "end of the file" },
-		{ "extent of padding", NAMES_KEEP, { { HF(nextents), ADD, 1 } }, LEN_KEEP, 0,
-		  "extent 3 has no pages" },
+		/* The table then reaches into the memory data. */
+		{ "one extent too many", NAMES_KEEP, { { HF(nextents), ADD, 1 } }, LEN_KEEP, 0,
+		  "is not a page boundary in" },
 	};
 
 	return cr_make_param_array(struct bad_case, cases, sizeof cases / sizeof cases[0]);
