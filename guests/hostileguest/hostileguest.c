@@ -418,6 +418,35 @@ static int outs_to_done(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(OutsToDonePort, outs_to_done, HL_T_VOID);
 
+/* ---- CPU state that must not cross calls -------------------------------------------
+ * Each returns what the register held when the call began, then leaves a mark in it:
+ * after a restore the next call must see the state after init again. */
+
+/* XMM15, which the compiler leaves alone in this guest. */
+static int xmm_carry(const struct hl_value *a, struct hl_value *r)
+{
+	uint64_t before, mark = 0x1122334455667788ull;
+
+	(void)a;
+	__asm__ volatile("movq %%xmm15, %0; movq %1, %%xmm15" : "=&r"(before) : "r"(mark)
+			 : "xmm15");
+	r->u.u64 = before;
+	return 0;
+}
+HL_EXPORT(XmmCarry, xmm_carry, HL_T_U64);
+
+/* The ES selector: ring 3 may load a null one. */
+static int es_carry(const struct hl_value *a, struct hl_value *r)
+{
+	uint16_t before;
+
+	(void)a;
+	__asm__ volatile("mov %%es, %0; mov %1, %%es" : "=&r"(before) : "r"(0) : "memory");
+	r->u.u32 = before;
+	return 0;
+}
+HL_EXPORT(EsCarry, es_carry, HL_T_U32);
+
 /* ---- Lies in hand-built messages ----------------------------------------------------- */
 
 /* A RESULT whose size claims more than the output buffer holds. */
