@@ -15,7 +15,7 @@ static const struct {
 	{ HL_E_USAGE, 2, "usage error: options, function name, argument count or types" },
 	{ HL_E_INVALID, 3, "the guest or its configuration is invalid" },
 	{ HL_E_CRASH, 4, "the guest crashed, aborted or broke the protocol" },
-	{ HL_E_NOKVM, 5, "this host cannot run VMs (no usable /dev/kvm)" },
+	{ HL_E_NOKVM, 5, "no usable KVM: none, or one that cannot run the guest" },
 	{ HL_E_TIMEOUT, 124, "the time limit elapsed" },
 	{ HL_E_INTERNAL, 125, "internal error in hlrun" },
 };
@@ -62,10 +62,11 @@ void cli_help(FILE *f)
 	      "      --input-size SIZE   buffer for the call's arguments (default 4MiB)\n"
 	      "      --output-size SIZE  buffer for the result (default 4MiB)\n"
 	      "  -l, --list              print the exported functions and their types\n"
-	      "      --stats             print the time of each phase to standard error\n"
+	      "      --stats             print the KVM and the time of each phase to\n"
+	      "                          standard error\n"
 	      "      --no-seccomp        UNSAFE, for debugging: do not confine hlrun itself\n"
 	      "  -h, --help              print this help\n"
-	      "  -V, --version           print the version\n\n"
+	      "  -V, --version           print the version and which KVM this host has\n\n"
 	      "Exit status:\n", f);
 	for (size_t i = 0; i < sizeof exit_table / sizeof exit_table[0]; i++)
 		fprintf(f, "  %3d  %s\n", exit_table[i].status, exit_table[i].meaning);
