@@ -56,8 +56,10 @@ struct hv_vm {
 	uint64_t xfeatures;
 };
 
-/* ring0_entry.S: the exception entry code, and each vector's entry as an offset into it. */
-extern const uint8_t hv_ring0_code[], hv_ring0_code_end[];
+/* ring0_entry.S: the exception entry code, its size, and each vector's entry as an offset
+ * into it. */
+extern const uint8_t hv_ring0_code[];
+extern const uint32_t hv_ring0_code_size;
 extern const uint16_t hv_ring0_entry[32];
 
 /* Gives the vCPU its CPUID table (kvm/cpu.c) and sets vm->xcr0 and vm->xfeatures.

@@ -88,7 +88,7 @@ static enum hl_err check_boot(const struct hv_vm *vm, const struct hv_boot *b,
 	    (HV_RING0_PORT >= b->port_first && HV_RING0_PORT < port_end))
 		return hl_fail(d, HL_E_INTERNAL, "cannot open ports 0x%x to 0x%x to ring 3",
 			       b->port_first, port_end - 1);
-	if (hv_ring0_code_end - hv_ring0_code > (long)HV_PAGE)
+	if (hv_ring0_code_size > HV_PAGE)
 		return hl_fail(d, HL_E_INTERNAL, "ring 0's code does not fit its page");
 	return HL_OK;
 }
@@ -247,7 +247,7 @@ enum hl_err hv_setup(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *
 	vm->ring0_addr = b->ring0_addr;
 	tss_limit = write_gdt_tss(vm, b);
 	write_idt(vm);
-	memcpy(vm->sys + R0_CODE, hv_ring0_code, (size_t)(hv_ring0_code_end - hv_ring0_code));
+	memcpy(vm->sys + R0_CODE, hv_ring0_code, hv_ring0_code_size);
 	if (hv_build_page_tables(vm->sys + R0_TABLES, vm->sys_gpa + R0_TABLES, tables, b,
 				 vm->sys_gpa) < 0)
 		return hl_fail(d, HL_E_INTERNAL, "page-table area of %llu bytes is too small",

@@ -1,7 +1,7 @@
 /* hlrun's ring 0 in every guest: the entry points of the 32 CPU exception vectors.  To
- * hlrun this is data (it is never executed on the host): hv_setup() copies
- * [hv_ring0_code, hv_ring0_code_end) into a supervisor-only page of the guest and points
- * the IDT's gates hv_ring0_entry[vector] bytes into it.  Each entry pushes what the CPU
+ * hlrun this is data (it is never executed on the host): hv_setup() copies the
+ * hv_ring0_code_size bytes at hv_ring0_code into a supervisor-only page of the guest and
+ * points the IDT's gates hv_ring0_entry[vector] bytes into it.  Each entry pushes what the CPU
  * did not (a zero error code, the vector), saves the two registers it needs and the
  * faulting address, and reports the frame on HV_RING0_PORT.  Integer instructions only,
  * and few of them: PVM emulates every ring-0 instruction and cannot emulate SSE. */
@@ -71,8 +71,12 @@ report:
 1:	hlt
 	jmp 1b
 
-	.globl hv_ring0_code_end
 hv_ring0_code_end:
+
+	.balign 4
+	.globl hv_ring0_code_size
+hv_ring0_code_size:
+	.long hv_ring0_code_end - hv_ring0_code
 
 	.balign 2
 	.globl hv_ring0_entry

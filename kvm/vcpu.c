@@ -103,7 +103,7 @@ static bool decode_report(struct hv_vm *vm, struct hv_exit *ex)
 
 	if (vm->sys == NULL || ex->port != HV_RING0_PORT || !ex->is_write || ex->size != 4 ||
 	    ex->count != 1 || ex->rip <= code ||
-	    ex->rip > code + (uint64_t)(hv_ring0_code_end - hv_ring0_code))
+	    ex->rip > code + hv_ring0_code_size)
 		return false;
 	if (ex->value != vm->ring0_addr + R0_IST1 + top &&
 	    ex->value != vm->ring0_addr + R0_IST2 + top)
