@@ -277,34 +277,45 @@ Test(batch, stats_and_restore_cost)
 
 #define CARRY_ANSWERS "{\"ok\":true,\"type\":\"u64\",\"value\":%llu}\n"        \
 			"{\"ok\":true,\"type\":\"u64\",\"value\":%llu}\n"        \
+			"{\"ok\":true,\"type\":\"u64\",\"value\":%llu}\n"        \
+			"{\"ok\":true,\"type\":\"u64\",\"value\":%llu}\n"        \
 			"{\"ok\":true,\"type\":\"u32\",\"value\":%u}\n"          \
 			"{\"ok\":true,\"type\":\"u32\",\"value\":%u}\n"
 
-/* The vCPU state a call leaves goes with the restore: SSE registers and segment
- * selectors, not only memory.  With --keep-state, registers carry on like memory. */
+/* The vCPU state a call leaves goes with the restore: SSE and AVX registers and segment
+ * selectors, not only memory.  With --keep-state, registers carry on like memory.  Both
+ * of the suite's KVMs offer AVX. */
 Test(batch, registers_do_not_cross_calls)
 {
 	const char *in = "{\"function\":\"XmmCarry\",\"args\":[]}\n"
 			 "{\"function\":\"XmmCarry\",\"args\":[]}\n"
+			 "{\"function\":\"YmmCarry\",\"args\":[]}\n"
+			 "{\"function\":\"YmmCarry\",\"args\":[]}\n"
 			 "{\"function\":\"EsCarry\",\"args\":[]}\n"
 			 "{\"function\":\"EsCarry\",\"args\":[]}\n";
-	unsigned long long x1, x2;
+	unsigned long long x1, x2, y1, y2;
 	unsigned es1, es2;
 	struct outcome o = hlrun_in(in, strlen(in), "--batch", "guests/bin/hostileguest.elf",
 				    NULL);
 
 	cr_assert_eq(o.status, 0, "%s", o.err);
-	cr_assert_eq(sscanf(o.out, CARRY_ANSWERS, &x1, &x2, &es1, &es2), 4, "%s", o.out);
+	cr_assert_eq(sscanf(o.out, CARRY_ANSWERS, &x1, &x2, &y1, &y2, &es1, &es2), 6, "%s",
+		     o.out);
 	cr_assert_eq(x1, 0);
 	cr_assert_eq(x2, 0);
+	cr_assert_eq(y1, 0);
+	cr_assert_eq(y2, 0);
 	/* PVM shows ring 3 the host's own selectors: compare the two calls. */
 	cr_assert_eq(es1, es2, "%s", o.out);
 	outcome_free(&o);
 	o = hlrun_in(in, strlen(in), "--batch", "--keep-state", "guests/bin/hostileguest.elf",
 		     NULL);
 	cr_assert_eq(o.status, 0, "%s", o.err);
-	cr_assert_eq(sscanf(o.out, CARRY_ANSWERS, &x1, &x2, &es1, &es2), 4, "%s", o.out);
+	cr_assert_eq(sscanf(o.out, CARRY_ANSWERS, &x1, &x2, &y1, &y2, &es1, &es2), 6, "%s",
+		     o.out);
 	cr_assert_eq(x1, 0);
 	cr_assert_eq(x2, 0x1122334455667788ull);
+	cr_assert_eq(y1, 0);
+	cr_assert_eq(y2, UINT64_MAX);
 	outcome_free(&o);
 }
