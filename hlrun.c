@@ -47,17 +47,12 @@ static enum hl_err unknown_function(struct run *r)
 }
 
 /* The one error line.  Messages quote guest-controlled text (error values, abort
- * messages), so control characters are escaped: a guest can neither forge a second
- * "hlrun:" line nor send terminal escapes. */
+ * messages) and file contents, so whatever a terminal could act on is escaped: a guest
+ * can neither forge a second "hlrun:" line nor send terminal escapes. */
 static void print_error(const char *msg)
 {
 	fputs("hlrun: ", stderr);
-	for (const unsigned char *p = (const unsigned char *)msg; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
+	cli_put_message(stderr, msg);
 	fputc('\n', stderr);
 }
 

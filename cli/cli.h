@@ -60,6 +60,12 @@ void cli_print(FILE *out, const struct hl_value *v);
 /* "Name(t1, t2) -> ret" for one export, into buf. */
 void cli_signature(const struct hl_export *e, char *buf, size_t len);
 
+/* Writes msg to f with everything a terminal could act on written as \xNN escapes, one
+ * per byte: ASCII controls and DEL, the C1 controls (U+0080 to U+009F, CSI among them),
+ * the bidirectional formatting characters, and every byte that is not part of
+ * well-formed UTF-8.  Other text, UTF-8 included, is written as it is. */
+void cli_put_message(FILE *f, const char *msg);
+
 /* Prints every export's signature, one per line. */
 void cli_list(FILE *out, const struct ldr_guest *g);
 

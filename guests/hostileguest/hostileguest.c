@@ -639,6 +639,16 @@ static int abort_newline(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(AbortNewline, abort_newline, HL_T_VOID);
 
+/* Terminal controls that are not ASCII: CSI as UTF-8 (U+009B) and as a raw byte, a
+ * right-to-left override, and a byte that is no UTF-8 at all. */
+static int error_c1(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	(void)r;
+	return hl_error(7, "first\xc2\x9b" "2K\x9b" "1;1H\xe2\x80\xae" "txt.exe\xff end");
+}
+HL_EXPORT(ErrorC1, error_c1, HL_T_VOID);
+
 /* Garbage on the HOSTCALL port. */
 static int host_call_garbage(const struct hl_value *a, struct hl_value *r)
 {

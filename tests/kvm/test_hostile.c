@@ -212,6 +212,9 @@ HOSTILE_CASE(lies, error_message_unterminated, "ErrorUnterminated", 4,
 HOSTILE_CASE(lies, error_message_with_newline, "ErrorNewline", 1, "guest error 5", "first")
 HOSTILE_CASE(lies, abort_message_with_newline, "AbortNewline", 4, "aborted with code 6",
 	     "first")
+/* Nor C1 controls, bidirectional overrides or bytes that are no UTF-8: escaped too. */
+HOSTILE_CASE(lies, error_message_with_c1_controls, "ErrorC1", 1, "guest error 7",
+	     "first\\xc2\\x9b2K\\x9b1;1H\\xe2\\x80\\xaetxt.exe\\xff end")
 
 /* ---- Lies on the host-call and abort ports ------------------------------------------ */
 

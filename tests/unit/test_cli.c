@@ -1174,3 +1174,51 @@ Test(cli, too_many_allow_options)
 	cr_assert_eq(cli_parse(argc, argv, &o, &d), HL_E_USAGE);
 	cr_assert_str_eq(d.msg, "more than 16 --allow options");
 }
+
+/* ---- Messages on a terminal ------------------------------------------------------------ */
+
+struct message_case {
+	char in[32];
+	char out[96];
+};
+
+ParameterizedTestParameters(cli, message_escapes_what_a_terminal_acts_on)
+{
+	static struct message_case cases[] = {
+		{ "plain text", "plain text" },
+		{ "tab\there", "tab\\x09here" },
+		{ "new\nhlrun: forged", "new\\x0ahlrun: forged" },
+		{ "esc\x1b[2Jclear", "esc\\x1b[2Jclear" },
+		{ "del\x7f", "del\\x7f" },
+		/* UTF-8 text passes; its C1 controls do not (U+009B is CSI, U+0085 NEL). */
+		{ "caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac" },
+		{ "csi\xc2\x9b" "2J", "csi\\xc2\\x9b2J" },
+		{ "nel\xc2\x85", "nel\\xc2\\x85" },
+		{ "nbsp\xc2\xa0", "nbsp\xc2\xa0" },
+		/* A raw C1 byte, and bytes that are no well-formed UTF-8. */
+		{ "raw\x9b" "2J", "raw\\x9b2J" },
+		{ "overlong\xc0\xaf", "overlong\\xc0\\xaf" },
+		{ "surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80" },
+		{ "past\xf4\x90\x80\x80", "past\\xf4\\x90\\x80\\x80" },
+		{ "cut\xe2\x82", "cut\\xe2\\x82" },
+		{ "lone\x80x", "lone\\x80x" },
+		{ "4byte\xf0\x9f\x98\x80", "4byte\xf0\x9f\x98\x80" },
+		/* Right-to-left override and an isolate: they reorder what is shown. */
+		{ "rlo\xe2\x80\xae" "gpj", "rlo\\xe2\\x80\\xaegpj" },
+		{ "fsi\xe2\x81\xa8", "fsi\\xe2\\x81\\xa8" },
+	};
+	return cr_make_param_array(struct message_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct message_case *c, cli, message_escapes_what_a_terminal_acts_on)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	cli_put_message(f, c->in);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_str_eq(buf, c->out, "in: %s", c->in);
+	free(buf);
+}
