@@ -317,7 +317,7 @@ static enum hl_err save(struct run *r, const struct sbx_config *cfg)
 static enum hl_err batch(struct run *r, const struct sbx_config *c)
 {
 	struct sbx_config cfg = *c;
-	char *captured = NULL;
+	char *captured = NULL, *init_output = NULL;
 	size_t ncaptured = 0;
 	uint64_t t;
 	struct cli_batch_opts bo = { .keep_state = r->opts.keep_state, .stats = r->opts.stats,
@@ -332,11 +332,23 @@ static enum hl_err batch(struct run *r, const struct sbx_config *c)
 	cfg.print_to = bo.capture;
 	err = create_sandbox(r, &cfg);
 	t = sbx_now_ns();
+	if (err == HL_OK && fflush(bo.capture) == 0 && ncaptured > 0) {
+		/* The initialisation's output goes with the first answer, not as its call's. */
+		init_output = malloc(ncaptured);
+		if (init_output == NULL)
+			err = hl_fail(&r->diag, HL_E_INTERNAL, "out of memory");
+		else
+			memcpy(init_output, captured, ncaptured);
+		bo.init_output = init_output;
+		bo.ninit_output = ncaptured;
+		rewind(bo.capture);
+	}
 	if (err == HL_OK)
 		err = cli_batch_run(r->sbx, r->guest, stdin, stdout, &bo, &r->diag);
 	r->call_ns = sbx_now_ns() - t;
 	fclose(bo.capture);
 	free(captured);
+	free(init_output);
 	return err;
 }
 

@@ -382,30 +382,38 @@ static void put_value(FILE *out, const struct hl_value *v)
 	}
 }
 
-/* What the guest printed during the call, if anything, and the end of the line. */
-static void close_answer(FILE *out, const char *output, size_t noutput)
+static void put_printed(FILE *out, const char *key, const char *text, size_t len)
 {
-	if (noutput != 0) {
-		fputs(",\"output\":", out);
-		json_put_string(out, (const uint8_t *)output, noutput);
+	if (len == 0)
+		return;
+	fprintf(out, ",\"%s\":", key);
+	json_put_string(out, (const uint8_t *)text, len);
+}
+
+/* What the guest printed, if anything, and the end of the line. */
+static void close_answer(FILE *out, const struct cli_printed *p)
+{
+	if (p != NULL) {
+		put_printed(out, "output", p->call, p->ncall);
+		put_printed(out, "init_output", p->init, p->ninit);
 	}
 	fputs("}\n", out);
 	fflush(out);
 }
 
 void cli_batch_print_result(FILE *out, const struct cli_batch_call *c,
-			    const struct hl_value *v, const char *output, size_t noutput)
+			    const struct hl_value *v, const struct cli_printed *printed)
 {
 	open_answer(out, c);
 	fprintf(out, "\"ok\":true,\"type\":\"%s\",\"value\":", hlw_type_name(v->type));
 	put_value(out, v);
-	close_answer(out, output, noutput);
+	close_answer(out, printed);
 }
 
 /* An err that is no error class (HL_OK included) is a bug of the caller's: it is
  * answered as an internal error rather than as a success without a value. */
 void cli_batch_print_error(FILE *out, const struct cli_batch_call *c, enum hl_err err,
-			   const char *msg, const char *output, size_t noutput)
+			   const char *msg, const struct cli_printed *printed)
 {
 	if (err <= HL_OK || err > HL_E_INTERNAL)
 		err = HL_E_INTERNAL;
@@ -414,5 +422,5 @@ void cli_batch_print_error(FILE *out, const struct cli_batch_call *c, enum hl_er
 		class_names[err], cli_exit_status(err));
 	json_put_string(out, (const uint8_t *)msg, strlen(msg));
 	fputc('}', out);
-	close_answer(out, output, noutput);
+	close_answer(out, printed);
 }

@@ -18,6 +18,7 @@ struct batch {
 	enum hl_err first;     /* the class of the first of them */
 	char first_msg[HL_DIAG_MSG];
 	unsigned long first_line;
+	bool answered;         /* an answer went out: the initialisation's output with it */
 };
 
 /* Reads one line of at most b->max bytes.  Returns false at the end of input; a longer
@@ -51,12 +52,23 @@ static bool read_line(struct batch *b, FILE *in, bool *too_long)
 	return c != EOF || b->len > 0 || *too_long;
 }
 
-/* What the guest printed during the call, from the capture stream. */
-static void captured(const struct batch *b, const char **text, size_t *len)
+/* What the answer about to go out carries: the guest's output during the call, from the
+ * capture stream (when there is a call), and the initialisation's with the first. */
+static struct cli_printed printed(struct batch *b, bool call)
 {
-	fflush(b->o->capture);
-	*text = *b->o->captured;
-	*len = *b->o->ncaptured;
+	struct cli_printed p = { 0 };
+
+	if (call) {
+		fflush(b->o->capture);
+		p.call = *b->o->captured;
+		p.ncall = *b->o->ncaptured;
+	}
+	if (!b->answered) {
+		p.init = b->o->init_output;
+		p.ninit = b->o->ninit_output;
+		b->answered = true;
+	}
+	return p;
 }
 
 static void forget_captured(const struct batch *b)
@@ -82,17 +94,18 @@ static enum hl_err run_call(struct batch *b, const struct cli_batch_call *c,
 {
 	struct hl_diag cd = { 0 };
 	struct hl_value v;
-	const char *text;
-	size_t ntext;
+	struct cli_printed p;
 	uint64_t t0 = sbx_now_ns(), t1, t2, pages = 0;
-	enum hl_err err = sbx_call(b->s, c->e, c->args, c->e->nparams, &v, &cd);
+	enum hl_err err;
 
+	sbx_reset_output(b->s);
+	err = sbx_call(b->s, c->e, c->args, c->e->nparams, &v, &cd);
 	t1 = sbx_now_ns();
-	captured(b, &text, &ntext);
+	p = printed(b, true);
 	if (err == HL_OK) {
-		cli_batch_print_result(b->out, c, &v, text, ntext);
+		cli_batch_print_result(b->out, c, &v, &p);
 	} else {
-		cli_batch_print_error(b->out, c, err, cd.msg, text, ntext);
+		cli_batch_print_error(b->out, c, err, cd.msg, &p);
 		note_failure(b, err, cd.msg);
 	}
 	forget_captured(b);
@@ -122,7 +135,9 @@ static enum hl_err one_line(struct batch *b, bool too_long, struct hl_diag *d)
 	else
 		err = cli_batch_parse(b->line, b->len, b->g, b->o->limit, &c, &m, &pd);
 	if (err != HL_OK) {
-		cli_batch_print_error(b->out, &c, err, pd.msg, NULL, 0);
+		struct cli_printed p = printed(b, false);
+
+		cli_batch_print_error(b->out, &c, err, pd.msg, &p);
 		note_failure(b, err, pd.msg);
 		err = HL_OK;
 	} else {

@@ -90,16 +90,25 @@ enum hl_err cli_batch_parse(const char *line, size_t len, const struct ldr_guest
 			    uint64_t limit, struct cli_batch_call *c, struct cli_argmem *m,
 			    struct hl_diag *d);
 
-/* Writes the answer to a call that succeeded, as one line, and flushes out.  output is
- * what the guest printed (HostPrint) during the call, noutput bytes of any content; when
- * noutput is not 0 the answer carries it as "output" (a JSON string) after "value". */
+/* What the guest printed (HostPrint) that an answer carries, any bytes: during the call,
+ * as "output", and during its initialisation, as "init_output" (the batch's first answer
+ * alone).  Empty parts are left out. */
+struct cli_printed {
+	const char *call;
+	size_t ncall;
+	const char *init;
+	size_t ninit;
+};
+
+/* Writes the answer to a call that succeeded, as one line, and flushes out; printed may
+ * be NULL. */
 void cli_batch_print_result(FILE *out, const struct cli_batch_call *c,
-			    const struct hl_value *v, const char *output, size_t noutput);
+			    const struct hl_value *v, const struct cli_printed *printed);
 
 /* Writes the answer to a line that failed (err is not HL_OK), as one line, and flushes
- * out; output as for cli_batch_print_result(), after "error". */
+ * out; printed as for cli_batch_print_result(), after "error". */
 void cli_batch_print_error(FILE *out, const struct cli_batch_call *c, enum hl_err err,
-			   const char *msg, const char *output, size_t noutput);
+			   const char *msg, const struct cli_printed *printed);
 
 /* How cli_batch_run() works. */
 struct cli_batch_opts {
@@ -109,10 +118,13 @@ struct cli_batch_opts {
 	FILE *capture;    /* the stream the sandbox's HostPrint writes to (open_memstream) */
 	char **captured;  /* that stream's buffer and size, as open_memstream() keeps them */
 	size_t *ncaptured;
+	const char *init_output; /* what the guest printed during its initialisation */
+	size_t ninit_output;
 };
 
 /* Answers each line of in on out, in order, with sandbox s of guest g, restoring s after
- * each call (see struct cli_batch_opts).  Empty lines are skipped; a line that is not a
+ * each call (see struct cli_batch_opts).  Each call has a max_output budget of its own;
+ * the first answer carries the initialisation's output.  Empty lines are skipped; a line that is not a
  * valid call is answered with an error and the batch goes on.  Returns HL_OK when every
  * line succeeded, otherwise the class of the first failure, with a summary in d; or
  * HL_E_INTERNAL when the sandbox cannot be restored or input cannot be read, which ends

@@ -142,6 +142,11 @@ static enum hl_err read_result(struct sbx *s, const struct hl_export *e,
 	return HL_OK;
 }
 
+void sbx_reset_output(struct sbx *s)
+{
+	s->printed = 0;
+}
+
 enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_value *args,
 		     uint16_t nargs, struct hl_value *result, struct hl_diag *d)
 {
@@ -168,7 +173,6 @@ enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_v
 			       hlw_strerror(st));
 	sbx_mark_dirty(s, s->layout.input, size);
 	s->phase = e->name;
-	s->printed = 0;
 	r = (struct hv_regs){ .rip = s->dispatch, .rdi = HL_PEB_ADDR, .rflags = 2,
 			      .rsp = s->layout.stack + s->layout.stack_size };
 	err = hv_set_regs(s->vm, &r, d);

@@ -113,6 +113,11 @@ enum hl_err sbx_check_call_size(const char *fn, const struct hl_value *args, uin
 enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_value *args,
 		     uint16_t nargs, struct hl_value *result, struct hl_diag *d);
 
+/* Starts a new max_output budget for what the guest prints.  Without it, one budget
+ * covers the guest's initialisation and every call: a run's output is bounded as a
+ * whole.  Batch mode gives each call its own. */
+void sbx_reset_output(struct sbx *s);
+
 /* Puts memory and the vCPU back to their state after init (cfg.restore must be set) and
  * lifts the poison of a crash or timeout.  The cost follows the pages written since the
  * last restore; *pages (may be NULL) receives their number.  Errors: HL_E_INTERNAL (the

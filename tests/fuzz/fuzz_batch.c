@@ -38,6 +38,8 @@ static void answer(const struct cli_batch_call *c, enum hl_err err, const char *
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
+	const struct cli_printed printed = { .call = (const char *)data, .ncall = size,
+					     .init = (const char *)data, .ninit = size / 2 };
 
 	CHECK(f != NULL);
 	if (err == HL_OK) {
@@ -50,12 +52,12 @@ static void answer(const struct cli_batch_call *c, enum hl_err err, const char *
 			v.data = data;
 			v.len = (uint32_t)size;
 		}
-		cli_batch_print_result(f, c, &v, (const char *)data, size);
+		cli_batch_print_result(f, c, &v, &printed);
 	} else {
 		CHECK(strlen(msg) < HL_DIAG_MSG);
 		for (const char *p = msg; *p != '\0'; p++)
 			CHECK((unsigned char)*p >= 0x20);
-		cli_batch_print_error(f, c, err, msg, (const char *)data, size);
+		cli_batch_print_error(f, c, err, msg, &printed);
 	}
 	CHECK(fclose(f) == 0);
 	check_answer(text, len);

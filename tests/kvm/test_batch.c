@@ -319,3 +319,37 @@ Test(batch, registers_do_not_cross_calls)
 	cr_assert_eq(y2, UINT64_MAX);
 	outcome_free(&o);
 }
+
+/* In batch mode each call has a max_output of its own, and what the initialisation
+ * printed goes with the first answer as "init_output", never as a call's "output". */
+Test(batch, output_budgets_per_call_and_init_output_apart)
+{
+	const char *in = "{\"function\":\"Print\",\"args\":[700]}\n"
+			 "{\"function\":\"Print\",\"args\":[700]}\n"
+			 "{\"function\":\"Print\",\"args\":[1001]}\n";
+	const char *m = "build/batch-test/print.yaml";
+	char want[4096], c700[701], i600[601];
+	struct outcome o;
+	FILE *f;
+
+	mkdir("build", 0755);
+	mkdir("build/batch-test", 0755);
+	f = fopen(m, "w");
+	cr_assert_not_null(f);
+	fputs("guest: ../../guests/bin/printguest.elf\nhost_functions: [HostPrint]\n"
+	      "limits: {max_output: 1000}\n", f);
+	cr_assert_eq(fclose(f), 0);
+	memset(c700, 'c', 700);
+	c700[700] = '\0';
+	memset(i600, 'i', 600);
+	i600[600] = '\0';
+	snprintf(want, sizeof want,
+		 "{\"ok\":true,\"type\":\"i32\",\"value\":700,\"output\":\"%s\","
+		 "\"init_output\":\"%s\"}\n"
+		 "{\"ok\":true,\"type\":\"i32\",\"value\":700,\"output\":\"%s\"}\n"
+		 "{\"ok\":false,\"error\":{\"class\":\"guest\",\"status\":1,\"message\":\"Print "
+		 "failed (guest error 65540): HostPrint: output limit of 1000 bytes (max_output) "
+		 "reached\"}}\n", c700, i600, c700);
+	o = hlrun_in(in, strlen(in), "--batch", m, NULL);
+	expect_batch(&o, 1, want, "1 of the batch's lines failed; the first, line 3");
+}

@@ -240,7 +240,8 @@ Test(hostfn, print_denied_writes_nothing)
 	finish(&f);
 }
 
-/* The limit holds within one call; each call has its own. */
+/* The limit holds for everything the sandbox's guest prints, across calls, until
+ * sbx_reset_output() starts a new budget (batch mode, before each call). */
 Test(hostfn, max_output_allows_up_to_the_limit_then_refuses)
 {
 	struct fixture f;
@@ -252,10 +253,15 @@ Test(hostfn, max_output_allows_up_to_the_limit_then_refuses)
 	cr_assert_eq(call(&f, "PrintTimes", args, 2, &res), HL_OK, "%s", f.d.msg);
 	cr_assert_eq(res.u.i32, 100);
 	cr_assert_eq(strlen(printed(&f)), 100);
+	expect_error(&f, call_str(&f, "PrintOutput", "x", &res), "PrintOutput", E_FAILED,
+		     "HostPrint: output limit of 100 bytes (max_output) reached");
+	cr_assert_eq(strlen(printed(&f)), 100);
+	sbx_reset_output(f.sbx);
 	args[1].u.i32 = 11;
 	expect_error(&f, call(&f, "PrintTimes", args, 2, &res), "PrintTimes", E_FAILED,
 		     "HostPrint: output limit of 100 bytes (max_output) reached");
 	cr_assert_eq(strlen(printed(&f)), 200);
+	sbx_reset_output(f.sbx);
 	cr_assert_eq(call_str(&f, "PrintOutput", "x", &res), HL_OK, "%s", f.d.msg);
 	cr_assert_eq(strlen(printed(&f)), 201);
 	finish(&f);

@@ -217,6 +217,26 @@ Test(manifest, max_output_is_enforced)
 	outcome_free(&o);
 }
 
+/* One budget for the whole run: printguest prints 600 bytes during its initialisation,
+ * so a call may add 400 of a max_output of 1000, not 1000 of its own. */
+Test(manifest, max_output_covers_the_initialisation_and_the_call)
+{
+	const char *m = put("print.yaml", "guest: ../../guests/bin/printguest.elf\n"
+			    "host_functions: [HostPrint]\nlimits: {max_output: 1000}\n");
+	struct outcome o = hlrun(m, "Print", "400", NULL);
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(o.out_len, 600 + 400 + 4, "%zu bytes on stdout", o.out_len);
+	cr_assert_str_eq(o.out + 1000, "400\n");
+	outcome_free(&o);
+	o = hlrun(m, "Print", "401", NULL);
+	cr_assert_eq(o.status, 1, "status %d: %s", o.status, o.err);
+	cr_assert(strstr(o.err, "Print failed (guest error 65540): HostPrint: output limit of 1000 "
+			 "bytes (max_output) reached") != NULL, "%s", o.err);
+	cr_assert_eq(o.out_len, 600, "%zu bytes on stdout", o.out_len);
+	outcome_free(&o);
+}
+
 /* --check reports each kind of malformed manifest with its position and exits 3. */
 Test(manifest, check_rejects_malformed_manifests)
 {

@@ -60,7 +60,7 @@ static void values_of(const struct cli_batch_call *c, char *out, size_t cap)
 
 	out[0] = '\0';
 	for (int i = 0; i < c->e->nparams; i++) {
-		CAPTURE(line, cli_batch_print_result(f, &bare, &c->args[i], NULL, 0));
+		CAPTURE(line, cli_batch_print_result(f, &bare, &c->args[i], NULL));
 		cr_assert_not_null(strstr(line, prefix), "%s", line);
 		cr_assert_eq(strcmp(line + strlen(line) - 2, "}\n"), 0, "%s", line);
 		line[strlen(line) - 2] = '\0';
@@ -758,6 +758,8 @@ struct result_case {
 	char id[16];
 	char output[8];
 	uint32_t noutput;
+	char init[8];
+	uint32_t ninit;
 	char want[112];
 };
 
@@ -831,6 +833,12 @@ ParameterizedTestParameters(batch, result_line)
 		{ HL_T_VOID, .id = "1", .output = "a\0\xff", .noutput = 3, .want = "{\"id\":1,"
 		  "\"ok\":true,\"type\":\"void\",\"value\":null,\"output\":\"a\\u0000\xef\xbf\xbd"
 		  "\"}\n" },
+		/* The first answer of a batch also carries the initialisation's output. */
+		{ HL_T_I32, .i = 3, .output = "c", .noutput = 1, .init = "i\n", .ninit = 2,
+		  .want = "{\"ok\":true,\"type\":\"i32\",\"value\":3,\"output\":\"c\","
+		  "\"init_output\":\"i\\n\"}\n" },
+		{ HL_T_I32, .i = 3, .init = "i", .ninit = 1, .want = "{\"ok\":true,\"type\":"
+		  "\"i32\",\"value\":3,\"init_output\":\"i\"}\n" },
 	};
 
 	return cr_make_param_array(struct result_case, cases, sizeof cases / sizeof cases[0]);
@@ -841,6 +849,7 @@ ParameterizedTest(struct result_case *r, batch, result_line)
 	struct cli_batch_call c = { 0 };
 	struct hl_value v = { .type = r->type, .len = r->len,
 			      .data = (const uint8_t *)r->data };
+	struct cli_printed p;
 	char out[256];
 
 	switch (r->type) {
@@ -854,7 +863,9 @@ ParameterizedTest(struct result_case *r, batch, result_line)
 	default: break;
 	}
 	strcpy(c.id, r->id);
-	CAPTURE(out, cli_batch_print_result(f, &c, &v, r->output, r->noutput));
+	p = (struct cli_printed){ .call = r->output, .ncall = r->noutput, .init = r->init,
+				  .ninit = r->ninit };
+	CAPTURE(out, cli_batch_print_result(f, &c, &v, &p));
 	cr_assert_str_eq(out, r->want);
 }
 
@@ -901,11 +912,12 @@ ParameterizedTestParameters(batch, error_line)
 ParameterizedTest(struct error_case *e, batch, error_line)
 {
 	struct cli_batch_call c = { 0 };
+	struct cli_printed p;
 	char out[256];
 
 	strcpy(c.id, e->id);
-	CAPTURE(out, cli_batch_print_error(f, &c, (enum hl_err)e->err, e->msg, e->output,
-					   e->noutput));
+	p = (struct cli_printed){ .call = e->output, .ncall = e->noutput };
+	CAPTURE(out, cli_batch_print_error(f, &c, (enum hl_err)e->err, e->msg, &p));
 	cr_assert_str_eq(out, e->want);
 }
 
@@ -922,9 +934,9 @@ Test(batch, answers_are_flushed)
 				   "\"status\":124,\"message\":\"t\"}}\n";
 
 	cr_assert_not_null(f);
-	cli_batch_print_result(f, &c, &v, NULL, 0);
+	cli_batch_print_result(f, &c, &v, NULL);
 	cr_assert_eq(len, 42); /* open_memstream updates len only when f is flushed */
-	cli_batch_print_error(f, &c, HL_E_TIMEOUT, "t", NULL, 0);
+	cli_batch_print_error(f, &c, HL_E_TIMEOUT, "t", NULL);
 	cr_assert_eq(len, sizeof want - 1);
 	cr_assert_arr_eq(buf, want, sizeof want - 1);
 	fclose(f);
