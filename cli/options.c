@@ -70,7 +70,8 @@ void cli_help(FILE *f)
 	      "Exit status:\n", f);
 	for (size_t i = 0; i < sizeof exit_table / sizeof exit_table[0]; i++)
 		fprintf(f, "  %3d  %s\n", exit_table[i].status, exit_table[i].meaning);
-	fputs("  159  (killed by SIGSYS) hlrun broke its own seccomp filter: a bug in hlrun\n"
+	fputs("  141  (killed by SIGPIPE) standard output was closed early, as by | head\n"
+	      "  159  (killed by SIGSYS) hlrun broke its own seccomp filter: a bug in hlrun\n"
 	      "\nSee hlrun(1).\n", f);
 }
 

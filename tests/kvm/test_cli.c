@@ -285,6 +285,18 @@ Test(cli, stats_also_when_the_call_fails)
 	outcome_free(&o);
 }
 
+/* A reader that quits early kills hlrun with SIGPIPE, as any command: status 141. */
+Test(cli, closed_stdout_is_sigpipe)
+{
+	struct outcome o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c",
+		"{ \"$0\" " GUEST " LargeOutput 1000000; echo \"status $?\" >&2; } | "
+		"head -c 1 >/dev/null", hlrun_bin(), NULL });
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.err, "status 141\n");
+	outcome_free(&o);
+}
+
 Test(cli, write_error_on_stdout_is_internal_error)
 {
 	struct outcome o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c",
