@@ -67,6 +67,11 @@ struct sbx {
 	uint64_t *saved;          /* pages of the baseline that may be non-zero */
 	uint8_t *base;            /* guest memory as it was after init (mem_size bytes) */
 	struct hv_state base_state;
+	/* ReadFile (cfg.policy.files): the entries, opened before the guest runs, and the
+	 * working directory relative paths are read against. */
+	struct sbx_file_root *roots;
+	size_t nroots;
+	char *cwd;
 };
 
 /* Maps size bytes of zero pages with prot, private and without reserving swap: pages
@@ -121,6 +126,18 @@ enum hl_err sbx_check_policy(const struct sbx_config *cfg, struct hl_diag *d);
 
 /* Bytes of a reply message carrying one value of type t and len data bytes. */
 uint64_t sbx_host_reply_size(uint32_t t, uint64_t len);
+
+/* Resolves and opens each entry of policy.files, and reads the working directory, before
+ * the guest runs; an entry that does not resolve allows nothing.  Released by
+ * sbx_files_close().  Errors: HL_E_INTERNAL. */
+struct sbx_file_root;
+enum hl_err sbx_files_open(struct sbx *s, struct hl_diag *d);
+void sbx_files_close(struct sbx *s);
+
+/* Writes to out (cap bytes) path made absolute against cwd, with empty components, `.`
+ * and `..` removed as written (`..` at the root stays there), without looking at the
+ * file system.  Returns 0, or -1 when it does not fit. */
+int sbx_normalize_path(const char *cwd, const char *path, char *out, size_t cap);
 
 /* ReadFile(string path) -> bytes, confined to policy.files (core/hostfn_file.c).
  * Errors only for failures of hlrun itself (HL_E_INTERNAL). */

@@ -197,6 +197,8 @@ static enum hl_err create(struct sbx *s, const struct sbx_snapshot *snap,
 	t2 = sbx_now_ns();
 	if (err == HL_OK)
 		err = snap != NULL ? sbx_snapshot_resume(s, snap, d) : load(s, d);
+	if (err == HL_OK)
+		err = sbx_files_open(s, d);
 	/* From here on guest code runs: hlrun keeps only the system calls it needs. */
 	if (err == HL_OK && s->cfg.seccomp)
 		err = sbx_confine(s, d);
@@ -260,6 +262,7 @@ void sbx_destroy(struct sbx *s)
 	if (s == NULL)
 		return;
 	sbx_timer_fini(&s->timer);
+	sbx_files_close(s);
 	hv_destroy(s->vm);
 	if (s->mem != NULL)
 		munmap(s->mem, s->layout.mem_size);

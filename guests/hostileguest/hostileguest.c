@@ -792,6 +792,34 @@ static int abort_long_message(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(AbortLongMessage, abort_long_message, HL_T_VOID);
 
+/* ---- Races on the host --------------------------------------------------------------- */
+
+/* ReadFile of path n times, while something on the host swaps a directory on that path
+ * for a symbolic link: returns the first contents that are not want (what leaked), or
+ * "ok N" with N the reads that succeeded. */
+static int read_file_race(const struct hl_value *a, struct hl_value *r)
+{
+	const char *path = hl_arg_string(a, 0), *want = hl_arg_string(a, 1);
+	size_t want_len = strlen(want);
+	int32_t n = a[2].u.i32, ok = 0;
+	static char report[32];
+
+	for (int32_t i = 0; i < n; i++) {
+		void *data;
+		uint32_t len;
+
+		if (hl_read_file(path, &data, &len) != 0)
+			continue;
+		if (len != want_len || memcmp(data, want, len) != 0)
+			return hl_ret_bytes(r, data, len);
+		free(data);
+		ok++;
+	}
+	snprintf(report, sizeof report, "ok %d", ok);
+	return hl_ret_string(r, report);
+}
+HL_EXPORT(ReadFileRace, read_file_race, HL_T_STRING, HL_T_STRING, HL_T_STRING, HL_T_I32);
+
 /* ---- Floods ------------------------------------------------------------------------- */
 
 /* HostPrint forever, ignoring every refusal: only the timeout ends it. */

@@ -98,8 +98,8 @@ int hl_get_random(uint32_t n, void *buf);
 int hl_get_env(const char *name, char **value);
 
 /* ReadFile(string path) -> bytes: reads a whole regular host file that lies inside the
- * manifest's files once symbolic links and `..` are resolved; the file must fit the
- * output buffer.  Stores in *data heap memory holding *len bytes (and a NUL after them):
+ * manifest's files, `..` taken as written, with no symbolic link on its path below the
+ * entry (hlrun-manifest(5)); the file must fit the output buffer.  Stores in *data heap memory holding *len bytes (and a NUL after them):
  * free() it when done. */
 int hl_read_file(const char *path, void **data, uint32_t *len);
 
