@@ -93,7 +93,8 @@ uint64_t hv_page_tables_size(const struct hv_region *regions, size_t n);
  * logged as dirty) and puts the vCPU in ring 3 of 64-bit long mode: the CPUID table of
  * what this KVM supports minus what a kernel-less guest cannot use, paging with NX and
  * write protection, x87/SSE and, where KVM offers them, AVX and AVX-512 state enabled,
- * IOPL 0 and an I/O permission bitmap that opens only b's ports.  Guest memory must be
+ * IOPL 0, an I/O permission bitmap that opens only b's ports, and, where KVM has an MSR
+ * filter, every MSR denied to the guest.  Guest memory must be
  * set (hv_set_memory()).  Call once, before the first hv_run().  Errors: HL_E_INTERNAL
  * (bad layout, ioctl failure), HL_E_NOKVM (KVM refuses the setup). */
 enum hl_err hv_setup(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *d);
@@ -123,7 +124,8 @@ struct hv_state {
 enum hl_err hv_get_state(struct hv_vm *vm, struct hv_state *st, struct hl_diag *d);
 
 /* Puts the vCPU back in ring 3 with that state (which may come from a file: each part is
- * checked) and no pending event: whatever the vCPU did since, including faulting into
+ * checked), and after a run that ended other than at a port, with no pending event and
+ * debug registers as at reset: whatever the vCPU did since, including faulting into
  * ring 0.  Errors: HL_E_INVALID when the state is malformed or uses CPU state this KVM
  * does not offer (the message names which), HL_E_INTERNAL. */
 enum hl_err hv_set_state(struct hv_vm *vm, const struct hv_state *st, struct hl_diag *d);

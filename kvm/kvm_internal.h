@@ -54,6 +54,9 @@ struct hv_vm {
 	struct kvm_sregs sregs;
 	uint64_t xcr0;
 	uint64_t xfeatures;
+	/* The last run did not end at a port of ring 3: an exception, a signal, a shutdown.
+	 * It may have left an event pending or a debug register (DR6) set. */
+	bool unclean;
 };
 
 /* ring0_entry.S: the exception entry code, its size, and each vector's entry as an offset

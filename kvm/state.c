@@ -1,7 +1,8 @@
 /* The vCPU state the guest can change from ring 3, which a snapshot keeps and a restore
  * puts back, and the guest pages dirtied since the last look.  Ring 3 cannot change
- * control, descriptor-table or debug registers, MSRs or XCR0: those are hv_setup()'s,
- * and a state (which may come from a file) never carries them. */
+ * control or descriptor-table registers, MSRs or XCR0: those are hv_setup()'s, and a
+ * state (which may come from a file) never carries them.  Only its exceptions touch a
+ * debug register (DR6) or leave an event pending, and a restore resets both then. */
 #include "kvm/kvm_internal.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 #define STATE_VERSION 2u
 #define NSEGS 4
 #define MXCSR_RESERVED 0xffff0000u
+#define DR6_RESET 0xffff0ff0u
+#define DR7_RESET 0x400u
 /* Offsets in the (standard-format) XSAVE area. */
 #define XSAVE_MXCSR 24
 #define XSAVE_XSTATE_BV 512
@@ -117,11 +120,29 @@ static enum hl_err check_xsave(const struct hv_vm *vm, const struct state_blob *
 	return HL_OK;
 }
 
+/* After a run that ended in an exception, a signal or a shutdown: no event pending (the
+ * timer may have cut an exception's delivery short), debug registers as at reset (a #DB
+ * sets DR6).  A run that ended at a port of ring 3 leaves neither. */
+static enum hl_err clean_up(struct hv_vm *vm, struct hl_diag *d)
+{
+	struct kvm_vcpu_events none;
+	struct kvm_debugregs dr = { .dr6 = DR6_RESET, .dr7 = DR7_RESET };
+
+	memset(&none, 0, sizeof none);
+	if (ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &none) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "cannot clear the vCPU's pending events: %s",
+			       strerror(errno));
+	if (ioctl(vm->vcpu_fd, KVM_SET_DEBUGREGS, &dr) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "cannot reset the vCPU's debug registers: %s",
+			       strerror(errno));
+	vm->unclean = false;
+	return HL_OK;
+}
+
 enum hl_err hv_set_state(struct hv_vm *vm, const struct hv_state *st, struct hl_diag *d)
 {
 	struct state_blob b;
 	struct kvm_sregs s = vm->sregs;
-	struct kvm_vcpu_events none;
 	enum hl_err err = HL_OK;
 
 	memcpy(&b, st->bytes, sizeof b);
@@ -140,12 +161,7 @@ enum hl_err hv_set_state(struct hv_vm *vm, const struct hv_state *st, struct hl_
 	if (ioctl(vm->vcpu_fd, KVM_SET_XSAVE, &b.xsave) < 0)
 		return hl_fail(d, HL_E_INVALID, "KVM refuses the vCPU state's FPU state: %s",
 			       strerror(errno));
-	/* A run cut short by the timer may have left an exception half delivered. */
-	memset(&none, 0, sizeof none);
-	if (ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &none) < 0)
-		return hl_fail(d, HL_E_INTERNAL, "cannot clear the vCPU's pending events: %s",
-			       strerror(errno));
-	return HL_OK;
+	return vm->unclean ? clean_up(vm, d) : HL_OK;
 }
 
 uint64_t hv_dirty_words(uint64_t mem_size)

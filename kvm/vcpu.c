@@ -183,10 +183,13 @@ enum hl_err hv_run(struct hv_vm *vm, struct hv_exit *ex, struct hl_diag *d)
 		vm->run->kvm_dirty_regs = 0;
 		ex->kind = HV_EXIT_INTERRUPTED;
 		ex->name = "interrupted";
+		vm->unclean = true;
 		return HL_OK;
 	}
 	vm->run->kvm_dirty_regs = 0;
 	decode_exit(vm, ex);
+	if (ex->kind != HV_EXIT_IO)
+		vm->unclean = true;
 	return HL_OK;
 }
 

@@ -129,6 +129,7 @@ size_t hv_run_ioctls(const struct hv_vm *vm, struct hv_ioctl *out, size_t max)
 		{ vm->vcpu_fd, KVM_SET_SREGS },
 		{ vm->vcpu_fd, KVM_SET_XSAVE },
 		{ vm->vcpu_fd, KVM_SET_VCPU_EVENTS },
+		{ vm->vcpu_fd, KVM_SET_DEBUGREGS },
 		{ vm->vm_fd, KVM_GET_DIRTY_LOG },
 	};
 	size_t n = sizeof all / sizeof all[0];

@@ -450,6 +450,41 @@ static int ymm_carry(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(YmmCarry, ymm_carry, HL_T_U64);
 
+/* FS's base, with wrfsbase: #UD unless the KVM lets ring 3 use it (PVM does). */
+static int fs_base_carry(const struct hl_value *a, struct hl_value *r)
+{
+	uint64_t before, mark = 0x7000;
+
+	(void)a;
+	__asm__ volatile("rdfsbase %0; wrfsbase %1" : "=&r"(before) : "r"(mark) : "memory");
+	r->u.u64 = before;
+	return 0;
+}
+HL_EXPORT(FsBaseCarry, fs_base_carry, HL_T_U64);
+
+/* An MSR of the caller's choosing, as the TSC (0x10) or an MTRR (0x200): a guest that could
+ * write one in a call and read it in the next would carry state across the restore. */
+static int write_msr(const struct hl_value *a, struct hl_value *r)
+{
+	uint64_t v = a[1].u.u64;
+
+	(void)r;
+	__asm__ volatile("wrmsr" : : "c"(a[0].u.u32), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+	return 0;
+}
+HL_EXPORT(WriteMsr, write_msr, HL_T_VOID, HL_T_U32, HL_T_U64);
+
+static int read_msr(const struct hl_value *a, struct hl_value *r)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(a[0].u.u32));
+	r->u.u64 = (uint64_t)hi << 32 | lo;
+	return 0;
+}
+HL_EXPORT(ReadMsr, read_msr, HL_T_U64, HL_T_U32);
+
 /* The ES selector: ring 3 may load a null one. */
 static int es_carry(const struct hl_value *a, struct hl_value *r)
 {

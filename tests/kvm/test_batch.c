@@ -353,3 +353,46 @@ Test(batch, output_budgets_per_call_and_init_output_apart)
 	o = hlrun_in(in, strlen(in), "--batch", m, NULL);
 	expect_batch(&o, 1, want, "1 of the batch's lines failed; the first, line 3");
 }
+
+/* A guest cannot carry state from call to call through MSRs: it could write the TSC and
+ * an MTRR in one call and read them in the next when it ran in ring 0; in ring 3 every
+ * access faults.  FS's base goes with the restore: where the KVM lets ring 3 set it
+ * (PVM), the next call sees it as after init; where it does not (SVM), wrfsbase faults. */
+Test(batch, no_state_crosses_calls_through_msrs_or_fs_base)
+{
+	const char *in = "{\"function\":\"WriteMsr\",\"args\":[16,5]}\n"
+			 "{\"function\":\"ReadMsr\",\"args\":[16]}\n"
+			 "{\"function\":\"WriteMsr\",\"args\":[512,6]}\n"
+			 "{\"function\":\"ReadMsr\",\"args\":[512]}\n";
+	const char *fs = "{\"function\":\"FsBaseCarry\",\"args\":[]}\n"
+			 "{\"function\":\"FsBaseCarry\",\"args\":[]}\n";
+	struct outcome o = hlrun_in(in, strlen(in), "--batch", "guests/bin/hostileguest.elf",
+				    NULL);
+	const char *line = o.out;
+
+	cr_assert_eq(o.status, 4, "%s", o.err);
+	for (int i = 0; i < 4; i++) {
+		const char *insn = i % 2 ? "rdmsr" : "wrmsr";
+		char want[96];
+
+		snprintf(want, sizeof want, "%s is not allowed in ring 3, where the guest runs",
+			 insn);
+		cr_assert(strncmp(line, "{\"ok\":false,\"error\":{\"class\":\"crash\"", 35) == 0,
+			  "line %d: %s", i + 1, line);
+		cr_assert(strstr(line, want) != NULL && strstr(line, want) < strchr(line, '\n'),
+			  "line %d: %s", i + 1, line);
+		line = strchr(line, '\n') + 1;
+	}
+	cr_assert_str_eq(line, "");
+	outcome_free(&o);
+	o = hlrun_in(fs, strlen(fs), "--batch", "guests/bin/hostileguest.elf", NULL);
+	if (o.status == 0) {
+		cr_assert_str_eq(o.out, "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n"
+			      "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n");
+	} else {
+		cr_assert_eq(o.status, 4, "%s", o.err);
+		cr_assert(strstr(o.out, "invalid opcode (#UD)") != NULL, "%s", o.out);
+		cr_assert(strstr(o.out, "in fs_base_carry") != NULL, "%s", o.out);
+	}
+	outcome_free(&o);
+}
