@@ -1,4 +1,5 @@
-/* SHA-256 as FIPS 180-4 specifies it: one pass over the data, no allocation. */
+/* SHA-256 as FIPS 180-4 specifies it, in one pass over data given in any pieces, no
+ * allocation; and HMAC-SHA-256 (RFC 2104) over it. */
 #include "common/sha256.h"
 
 #include <string.h>
@@ -65,25 +66,97 @@ static void compress(uint32_t h[8], const uint8_t *block)
 		h[i] += a[i];
 }
 
-void hl_sha256(const void *data, size_t len, uint8_t out[HL_SHA256_SIZE])
+void hl_sha256_init(struct hl_sha256 *c)
 {
-	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	const uint8_t *p = data;
-	uint8_t tail[2 * BLOCK] = { 0 };
-	size_t rest = len % BLOCK, tail_len = rest < BLOCK - 8 ? BLOCK : 2 * BLOCK;
-	uint64_t bits = (uint64_t)len * 8;
+	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 
-	for (size_t off = 0; off + BLOCK <= len; off += BLOCK)
-		compress(h, p + off);
+	memcpy(c->h, h0, sizeof c->h);
+	c->len = 0;
+	c->nbuf = 0;
+}
+
+void hl_sha256_update(struct hl_sha256 *c, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	c->len += len;
+	if (c->nbuf > 0) {
+		size_t take = len < BLOCK - c->nbuf ? len : BLOCK - c->nbuf;
+
+		memcpy(c->buf + c->nbuf, p, take);
+		c->nbuf += take;
+		p += take;
+		len -= take;
+		if (c->nbuf < BLOCK)
+			return;
+		compress(c->h, c->buf);
+		c->nbuf = 0;
+	}
+	for (; len >= BLOCK; p += BLOCK, len -= BLOCK)
+		compress(c->h, p);
+	if (len > 0)
+		memcpy(c->buf, p, len);
+	c->nbuf = len;
+}
+
+void hl_sha256_final(struct hl_sha256 *c, uint8_t out[HL_SHA256_SIZE])
+{
+	uint8_t tail[2 * BLOCK] = { 0 };
+	size_t tail_len = c->nbuf < BLOCK - 8 ? BLOCK : 2 * BLOCK;
+	uint64_t bits = c->len * 8;
+
 	/* Padding: 0x80, zeros, then the message length in bits, big-endian. */
-	if (rest > 0)
-		memcpy(tail, p + (len - rest), rest);
-	tail[rest] = 0x80;
+	memcpy(tail, c->buf, c->nbuf);
+	tail[c->nbuf] = 0x80;
 	store_be32(tail + tail_len - 8, (uint32_t)(bits >> 32));
 	store_be32(tail + tail_len - 4, (uint32_t)bits);
 	for (size_t off = 0; off < tail_len; off += BLOCK)
-		compress(h, tail + off);
+		compress(c->h, tail + off);
 	for (unsigned i = 0; i < 8; i++)
-		store_be32(out + 4 * i, h[i]);
+		store_be32(out + 4 * i, c->h[i]);
+}
+
+void hl_sha256(const void *data, size_t len, uint8_t out[HL_SHA256_SIZE])
+{
+	struct hl_sha256 c;
+
+	hl_sha256_init(&c);
+	if (len > 0)
+		hl_sha256_update(&c, data, len);
+	hl_sha256_final(&c, out);
+}
+
+/* HMAC (RFC 2104): the key, padded to a block, XORed with ipad for the inner hash and
+ * with opad for the outer one; a key longer than a block is hashed first. */
+void hl_hmac_sha256_init(struct hl_hmac_sha256 *c, const void *key, size_t len)
+{
+	uint8_t key_block[BLOCK] = { 0 }, pad[BLOCK];
+
+	if (len > BLOCK)
+		hl_sha256(key, len, key_block);
+	else if (len > 0)
+		memcpy(key_block, key, len);
+	for (unsigned i = 0; i < BLOCK; i++)
+		pad[i] = key_block[i] ^ 0x36;
+	hl_sha256_init(&c->inner);
+	hl_sha256_update(&c->inner, pad, BLOCK);
+	for (unsigned i = 0; i < BLOCK; i++)
+		pad[i] = key_block[i] ^ 0x5c;
+	hl_sha256_init(&c->outer);
+	hl_sha256_update(&c->outer, pad, BLOCK);
+}
+
+void hl_hmac_sha256_update(struct hl_hmac_sha256 *c, const void *data, size_t len)
+{
+	hl_sha256_update(&c->inner, data, len);
+}
+
+void hl_hmac_sha256_final(struct hl_hmac_sha256 *c, uint8_t out[HL_SHA256_SIZE])
+{
+	uint8_t inner[HL_SHA256_SIZE];
+
+	hl_sha256_final(&c->inner, inner);
+	hl_sha256_update(&c->outer, inner, sizeof inner);
+	hl_sha256_final(&c->outer, out);
 }

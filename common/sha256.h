@@ -1,4 +1,5 @@
-/* SHA-256 (FIPS 180-4), used to check a guest against the hash its manifest names. */
+/* SHA-256 (FIPS 180-4), used to check a guest or snapshot against the hash its manifest
+ * names, and HMAC-SHA-256 (RFC 2104), which authenticates a snapshot cache. */
 #ifndef COMMON_SHA256_H
 #define COMMON_SHA256_H
 
@@ -10,5 +11,24 @@
 /* Stores the SHA-256 digest of the len bytes at data (NULL allowed when len is 0) in
  * out.  Cannot fail. */
 void hl_sha256(const void *data, size_t len, uint8_t out[HL_SHA256_SIZE]);
+
+/* The same over data given in pieces: init, update for each piece (any length), final. */
+struct hl_sha256 {
+	uint32_t h[8];
+	uint64_t len;      /* bytes so far */
+	uint8_t buf[64];   /* the current block's first nbuf bytes */
+	size_t nbuf;
+};
+void hl_sha256_init(struct hl_sha256 *c);
+void hl_sha256_update(struct hl_sha256 *c, const void *data, size_t len);
+void hl_sha256_final(struct hl_sha256 *c, uint8_t out[HL_SHA256_SIZE]);
+
+/* HMAC-SHA-256 with a key of len bytes (any length), over data given in pieces. */
+struct hl_hmac_sha256 {
+	struct hl_sha256 inner, outer;
+};
+void hl_hmac_sha256_init(struct hl_hmac_sha256 *c, const void *key, size_t len);
+void hl_hmac_sha256_update(struct hl_hmac_sha256 *c, const void *data, size_t len);
+void hl_hmac_sha256_final(struct hl_hmac_sha256 *c, uint8_t out[HL_SHA256_SIZE]);
 
 #endif

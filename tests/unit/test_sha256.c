@@ -1,5 +1,6 @@
 /* Unit tests of common/sha256: the FIPS 180-4 / NIST examples and every length from 0
- * to 130 bytes (around the one- and two-block padding boundaries), against sha256sum. */
+ * to 130 bytes (around the one- and two-block padding boundaries), against sha256sum;
+ * the same lengths in pieces of every size; and the HMAC-SHA-256 vectors of RFC 4231. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
@@ -81,7 +82,14 @@ struct len_case {
 	char hex[2 * HL_SHA256_SIZE + 1]; /* arrays, not pointers: Criterion copies params */
 };
 
+static struct criterion_test_params sha256_lengths_params(void);
+
 ParameterizedTestParameters(sha256, lengths)
+{
+	return sha256_lengths_params();
+}
+
+static struct criterion_test_params sha256_lengths_params(void)
 {
 	static struct len_case cases[] = {
 		{ 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
@@ -228,4 +236,76 @@ ParameterizedTest(struct len_case *c, sha256, lengths)
 	for (size_t i = 0; i < c->len; i++)
 		m[i] = (uint8_t)(i * 31 + 7);
 	expect_digest(m, c->len, c->hex);
+}
+
+/* Every length again, fed in pieces of each size from 1 to 70 bytes. */
+ParameterizedTestParameters(sha256, lengths_in_pieces)
+{
+	return sha256_lengths_params();
+}
+
+ParameterizedTest(struct len_case *c, sha256, lengths_in_pieces)
+{
+	uint8_t m[130], d[HL_SHA256_SIZE];
+	char got[2 * HL_SHA256_SIZE + 1];
+
+	for (size_t i = 0; i < c->len; i++)
+		m[i] = (uint8_t)(i * 31 + 7);
+	for (size_t piece = 1; piece <= 70; piece++) {
+		struct hl_sha256 h;
+
+		hl_sha256_init(&h);
+		for (size_t at = 0; at < c->len; at += piece)
+			hl_sha256_update(&h, m + at, c->len - at < piece ? c->len - at : piece);
+		hl_sha256_final(&h, d);
+		hex(d, got);
+		cr_assert_str_eq(got, c->hex, "length %zu in pieces of %zu", c->len, piece);
+	}
+}
+
+struct hmac_case {
+	uint8_t key[131];
+	size_t key_len;
+	uint8_t data[152];
+	size_t data_len;
+	char hex[65];
+};
+
+#define REP(b, n) { [0 ... (n) - 1] = (b) }
+
+ParameterizedTestParameters(sha256, hmac_rfc4231)
+{
+	static struct hmac_case cases[] = {
+		/* Test cases 1, 2, 3, 4, 6 and 7 (5 truncates its output). */
+		{ REP(0x0b, 20), 20, "Hi There", 8,
+		  "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7" },
+		{ "Jefe", 4, "what do ya want for nothing?", 28,
+		  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
+		{ REP(0xaa, 20), 20, REP(0xdd, 50), 50,
+		  "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe" },
+		{ { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+		    23, 24, 25 }, 25, REP(0xcd, 50), 50,
+		  "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b" },
+		{ REP(0xaa, 131), 131, "Test Using Larger Than Block-Size Key - Hash Key First",
+		  54, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
+		{ REP(0xaa, 131), 131, "This is a test using a larger than block-size key and a "
+		  "larger than block-size data. The key needs to be hashed before being used by "
+		  "the HMAC algorithm.", 152,
+		  "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2" },
+	};
+	return cr_make_param_array(struct hmac_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct hmac_case *c, sha256, hmac_rfc4231)
+{
+	struct hl_hmac_sha256 h;
+	uint8_t d[HL_SHA256_SIZE];
+	char got[2 * HL_SHA256_SIZE + 1];
+
+	hl_hmac_sha256_init(&h, c->key, c->key_len);
+	hl_hmac_sha256_update(&h, c->data, c->data_len / 2);
+	hl_hmac_sha256_update(&h, c->data + c->data_len / 2, c->data_len - c->data_len / 2);
+	hl_hmac_sha256_final(&h, d);
+	hex(d, got);
+	cr_assert_str_eq(got, c->hex);
 }
