@@ -138,8 +138,9 @@ struct sbx_snapshot;
 #define SBX_SNAPSHOT_MAGIC "\177HLSNAP\n"
 #define SBX_SNAPSHOT_MAGIC_SIZE 8
 
-/* Opens and validates the snapshot file path (hostile input, like a guest ELF).  The file
- * must not change while the snapshot is open.  Errors: HL_E_INVALID naming what is wrong
+/* Reads the snapshot file path (hostile input, like a guest ELF) once into a sealed copy
+ * in memory and validates that: what is checked is what runs, whatever happens to the
+ * file.  Errors: HL_E_INVALID naming what is wrong
  * (truncated, another format or ABI version, a size or offset out of bounds, a bad
  * embedded guest), HL_E_INTERNAL. */
 enum hl_err sbx_snapshot_open(const char *path, struct sbx_snapshot **out,
@@ -160,7 +161,7 @@ bool sbx_snapshot_matches(const struct sbx_snapshot *snap, const struct ldr_gues
 			  const struct sbx_config *cfg);
 
 /* Creates a sandbox in the state the snapshot saved, without loading the guest or running
- * its init: the memory image is mapped copy-on-write, pages are read when touched.  cfg's
+ * its init: the memory image of the sealed copy is mapped copy-on-write.  cfg's
  * sizes are replaced by the snapshot's.  Errors: as sbx_create(), and HL_E_INVALID when
  * cfg's policy does not allow a host function the snapshot was saved with, or KVM refuses
  * the saved vCPU state. */

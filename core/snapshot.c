@@ -1,5 +1,6 @@
 /* Snapshots of a sandbox: saving one after init, and starting a sandbox from a snapshot
- * file, whose memory image is mapped copy-on-write straight into guest memory. */
+ * file, read once into a sealed copy whose memory image is mapped copy-on-write into
+ * guest memory. */
 #include "core/core_internal.h"
 #include "core/snapshot_internal.h"
 
@@ -14,11 +15,58 @@
 #define PAGE 4096ull
 
 struct sbx_snapshot {
-	int fd;
-	const uint8_t *map; /* the whole file, read-only */
+	int fd;             /* a sealed copy of the file (memfd): what is checked is what runs */
+	const uint8_t *map; /* all of it, read-only */
 	size_t len;
 	struct snap_file *f;
 };
+
+/* Reads the len bytes of fd into a new memfd (*out), sealed against every change: a
+ * file that is truncated or rewritten while hlrun runs from it changes nothing, and no
+ * page of it is read after the checks. */
+static enum hl_err sealed_copy(int fd, size_t len, const char *path, int *out,
+			       struct hl_diag *d)
+{
+	int mfd = memfd_create("hlrun-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint8_t *w = MAP_FAILED;
+	enum hl_err err;
+	size_t got = 0;
+
+	if (mfd < 0 || ftruncate(mfd, (off_t)len) != 0 ||
+	    (w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0)) == MAP_FAILED) {
+		err = hl_fail(d, HL_E_INTERNAL, "%s: cannot copy it into memory: %s", path,
+			      strerror(errno));
+		goto fail;
+	}
+	while (got < len) {
+		ssize_t r = pread(fd, w + got, len - got, (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = hl_fail(d, HL_E_INVALID, "%s: %s while it was read", path,
+				      r < 0 ? strerror(errno) : "truncated");
+			goto fail;
+		}
+		got += (size_t)r;
+	}
+	munmap(w, len);
+	w = MAP_FAILED;
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+		  F_SEAL_SEAL) != 0) {
+		err = hl_fail(d, HL_E_INTERNAL, "%s: cannot seal its copy: %s", path,
+			      strerror(errno));
+		goto fail;
+	}
+	*out = mfd;
+	return HL_OK;
+fail:
+	if (w != MAP_FAILED)
+		munmap(w, len);
+	if (mfd >= 0)
+		close(mfd);
+	return err;
+}
 
 enum hl_err sbx_snapshot_open(const char *path, struct sbx_snapshot **out, struct hl_diag *d)
 {
@@ -26,24 +74,31 @@ enum hl_err sbx_snapshot_open(const char *path, struct sbx_snapshot **out, struc
 	struct stat st;
 	enum hl_err err = HL_OK;
 	void *map;
+	int fd;
 
 	*out = NULL;
 	if (snap == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "out of memory");
-	snap->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (snap->fd < 0 || fstat(snap->fd, &st) != 0)
+	snap->fd = -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0)
 		err = hl_fail(d, HL_E_INVALID, "%s: %s", path, strerror(errno));
 	else if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		err = hl_fail(d, HL_E_INVALID, "%s: not a snapshot file (%s)", path,
 			      S_ISREG(st.st_mode) ? "empty" : "not a regular file");
 	if (err == HL_OK) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, snap->fd, 0);
+		snap->len = (size_t)st.st_size;
+		err = sealed_copy(fd, snap->len, path, &snap->fd, d);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (err == HL_OK) {
+		map = mmap(NULL, snap->len, PROT_READ, MAP_SHARED, snap->fd, 0);
 		if (map == MAP_FAILED)
-			err = hl_fail(d, HL_E_INVALID, "%s: cannot map it: %s", path,
+			err = hl_fail(d, HL_E_INTERNAL, "%s: cannot map it: %s", path,
 				      strerror(errno));
 		else
 			snap->map = map;
-		snap->len = (size_t)st.st_size;
 	}
 	if (err == HL_OK)
 		err = snap_parse(snap->map, snap->len, path, &snap->f, d);
