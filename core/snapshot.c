@@ -320,6 +320,7 @@ enum hl_err sbx_save(const struct sbx *s, const char *path, struct hl_diag *d)
 	err = saved_runs(s, &runs, &src.nruns, d);
 	if (err != HL_OK)
 		return err;
+	src.nruns = snap_coalesce(runs, src.nruns, SNAP_MAX_EXTENTS);
 	src.runs = runs;
 	err = snap_write(path, &src, d);
 	free(runs);

@@ -383,6 +383,43 @@ static enum hl_err check_source(const struct snap_source *src, uint64_t *names_s
 	return HL_OK;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Bytes between the end of run a and the start of run b, which follows it. */
+static uint64_t gap(const struct snap_extent *a, const struct snap_extent *b)
+{
+	return b->gpa - (a->gpa + a->pages * SNAP_PAGE);
+}
+
+size_t snap_coalesce(struct snap_extent *runs, size_t n, size_t max)
+{
+	uint64_t *gaps, limit;
+	size_t out = 0;
+
+	if (n <= max || max == 0 || (gaps = malloc((n - 1) * sizeof *gaps)) == NULL)
+		return n;
+	for (size_t i = 0; i + 1 < n; i++)
+		gaps[i] = gap(&runs[i], &runs[i + 1]);
+	qsort(gaps, n - 1, sizeof *gaps, cmp_u64);
+	/* Closing every gap up to the (n - max)-th smallest leaves at most max runs. */
+	limit = gaps[n - max - 1];
+	free(gaps);
+	for (size_t i = 0; i < n; i++) {
+		struct snap_extent *last = out > 0 ? &runs[out - 1] : NULL;
+
+		if (last != NULL && gap(last, &runs[i]) <= limit)
+			last->pages = (runs[i].gpa - last->gpa) / SNAP_PAGE + runs[i].pages;
+		else
+			runs[out++] = runs[i];
+	}
+	return out;
+}
+
 static uint64_t page_up(uint64_t x)
 {
 	return (x + SNAP_PAGE - 1) / SNAP_PAGE * SNAP_PAGE;

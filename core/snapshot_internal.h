@@ -27,7 +27,9 @@
 #define SNAP_VERSION 2u
 #define SNAP_PAGE 4096u
 #define SNAP_MAX_NAMES 64           /* allowed host functions recorded */
-#define SNAP_MAX_EXTENTS (1u << 20) /* runs of saved pages */
+/* Runs of saved pages.  Each is a mapping of its own in guest memory and in the restore
+ * baseline: twice this stays far below vm.max_map_count (65530 by default). */
+#define SNAP_MAX_EXTENTS 16384u
 
 struct snap_header {
 	uint8_t magic[SNAP_MAGIC_SIZE];
@@ -93,6 +95,11 @@ struct snap_source {
 	const struct snap_extent *runs; /* pages of mem to save: gpa and pages (offset unused) */
 	size_t nruns;
 };
+
+/* Merges runs (n of them, sorted by address, each gpa and pages) across the smallest gaps
+ * between them until at most max remain; the pages in a closed gap are saved too, as the
+ * zeros or leftovers they are.  Returns the new count. */
+size_t snap_coalesce(struct snap_extent *runs, size_t n, size_t max);
 
 /* Writes a snapshot of src to path, atomically (a temporary file in the same directory,
  * renamed over path when complete).  Errors: HL_E_USAGE when path cannot be written
