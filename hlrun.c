@@ -23,6 +23,7 @@ struct run {
 	struct ldr_guest *elf;       /* the guest ELF, unless started from a snapshot */
 	struct sbx_snapshot *snap;   /* the snapshot file, if that is the target */
 	struct sbx_snapshot *cache;  /* the manifest's snapshot beside its guest, if valid */
+	const char *cache_ignored;   /* why that cache does not serve, for --stats */
 	const struct ldr_guest *guest; /* elf or the snapshot's guest */
 	struct sbx *sbx;
 	struct cli_argmem argmem;
@@ -62,6 +63,8 @@ static void print_stats(const struct run *r)
 
 	if (s->kvm[0] != '\0')
 		fprintf(stderr, "hlrun: stats: kvm %s\n", s->kvm);
+	if (r->cache_ignored != NULL)
+		fprintf(stderr, "hlrun: stats: snapshot cache not used: %s\n", r->cache_ignored);
 	fprintf(stderr, "hlrun: stats: elf %.3f ms, open-kvm %.3f ms, create-vm %.3f ms, "
 		"load %.3f ms, init %.3f ms, call %.3f ms, total %.3f ms\n",
 		(double)(r->t_elf - r->t_start) / 1e6, (double)s->open_ns / 1e6,
@@ -110,8 +113,9 @@ static void hex(const uint8_t *b, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
-/* Refuses a guest whose SHA-256 differs from the manifest's; a snapshot's guest is the
- * ELF file embedded in it. */
+/* Refuses what the manifest pins when its SHA-256 differs: the guest ELF file, or when
+ * the manifest names a snapshot alone, the whole snapshot file, memory image included,
+ * since that is what runs. */
 static enum hl_err check_hash(struct run *r)
 {
 	const struct mf_manifest *m = r->mf;
@@ -119,20 +123,24 @@ static enum hl_err check_hash(struct run *r)
 	uint8_t sum[32];
 	char got[65], want[65];
 	size_t len;
-	const uint8_t *bytes = ldr_bytes(r->guest, &len);
 
 	if (!m->has_sha256)
 		return HL_OK;
-	hl_sha256(bytes, len, sum);
+	if (in_snapshot) {
+		sbx_snapshot_sha256(r->snap, sum);
+	} else {
+		const uint8_t *bytes = ldr_bytes(r->guest, &len);
+
+		hl_sha256(bytes, len, sum);
+	}
 	if (memcmp(sum, m->sha256, sizeof sum) == 0)
 		return HL_OK;
 	hex(sum, sizeof sum, got);
 	hex(m->sha256, sizeof sum, want);
-	return hl_fail(&r->diag, HL_E_INVALID, "%s:%d:%d: %s%s has SHA-256 %s, the manifest "
+	return hl_fail(&r->diag, HL_E_INVALID, "%s:%d:%d: %s has SHA-256 %s, the manifest "
 		       "requires %s", m->path, in_snapshot ? m->snapshot_line : m->guest_line,
 		       in_snapshot ? m->snapshot_col : m->guest_col,
-		       in_snapshot ? "the guest in " : "", in_snapshot ? m->snapshot : m->guest,
-		       got, want);
+		       in_snapshot ? m->snapshot : m->guest, got, want);
 }
 
 /* The manifest names a snapshot and no guest: the snapshot is the guest. */
@@ -244,7 +252,7 @@ static enum hl_err configure(struct run *r, struct sbx_config *cfg)
 	sbx_config_default(cfg);
 	cfg->seccomp = !o->no_seccomp;
 	cfg->restore = o->batch || o->save_snapshot != NULL;
-	cfg->save = o->save_snapshot != NULL;
+	cfg->save_path = o->save_snapshot;
 	if (r->snap != NULL) {
 		if (o->heap || o->stack || o->input_size || o->output_size)
 			return hl_fail(&r->diag, HL_E_USAGE, "%s: a snapshot's memory sizes are "
@@ -258,9 +266,10 @@ static enum hl_err configure(struct run *r, struct sbx_config *cfg)
 	set_size(&cfg->output_size, m->output, r->opts.output_size);
 	set_size(&cfg->timeout_ms, m->timeout_ms, r->opts.timeout_ms);
 	err = set_policy(r, &cfg->policy);
-	/* The cache serves only the guest and settings it was saved with. */
+	/* The cache serves only the guest and settings it was saved with, and only when
+	 * this user's hlrun made it; otherwise the guest boots from its (pinned) ELF. */
 	if (err == HL_OK && r->cache != NULL && !o->save_snapshot &&
-	    sbx_snapshot_matches(r->cache, r->guest, cfg)) {
+	    sbx_snapshot_fits(r->cache, r->guest, cfg, &r->cache_ignored)) {
 		r->snap = r->cache;
 		r->cache = NULL;
 	}
@@ -308,7 +317,7 @@ static enum hl_err save(struct run *r, const struct sbx_config *cfg)
 	enum hl_err err = create_sandbox(r, cfg);
 
 	if (err == HL_OK)
-		err = sbx_save(r->sbx, r->opts.save_snapshot, &r->diag);
+		err = sbx_save(r->sbx, &r->diag);
 	return err;
 }
 

@@ -65,21 +65,11 @@ static int allow_open_read_only(scmp_filter_ctx ctx)
 	return rc;
 }
 
-/* Saving a snapshot creates a new file exclusively, syncs it and renames it into place
- * (or removes it after a failure). */
-static const int save_syscalls[] = {
-	SCMP_SYS(fsync), SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2),
-	SCMP_SYS(unlink), SCMP_SYS(unlinkat),
-};
-
+/* Saving a snapshot writes the temporary file created before confinement and syncs it;
+ * the helper process renames or removes it (core/snapshot_write.c). */
 static int allow_save(scmp_filter_ctx ctx)
 {
-	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-				  SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_EXCL, O_CREAT | O_EXCL));
-
-	for (size_t i = 0; i < sizeof save_syscalls / sizeof save_syscalls[0] && rc == 0; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, save_syscalls[i], 0);
-	return rc;
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fsync), 0);
 }
 
 enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d)
@@ -94,7 +84,7 @@ enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d)
 		rc = allow_ioctls(ctx, s->vm);
 	if (rc == 0)
 		rc = allow_open_read_only(ctx);
-	if (rc == 0 && s->cfg.save)
+	if (rc == 0 && s->cfg.save_path != NULL)
 		rc = allow_save(ctx);
 	if (rc == 0)
 		rc = seccomp_load(ctx);

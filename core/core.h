@@ -52,9 +52,10 @@ struct sbx_config {
 	/* Track the pages each call writes, so that sbx_restore() can put the sandbox back
 	 * to its state after init (batch mode, snapshots). */
 	bool restore;
-	/* The sandbox will be saved (sbx_save()): with seccomp, hlrun may also create a file
-	 * exclusively and rename it. */
-	bool save;
+	/* The snapshot file sbx_save() writes, or NULL.  Its temporary file is created, and
+	 * the helper process that renames it into place started, before confinement: then
+	 * hlrun itself may create, rename or remove no file. */
+	const char *save_path;
 	struct sbx_policy policy;
 };
 
@@ -127,9 +128,11 @@ enum hl_err sbx_restore(struct sbx *s, uint64_t *pages, struct hl_diag *d);
 /* Whether a crash or timeout left the sandbox unusable until sbx_restore(). */
 bool sbx_poisoned(const struct sbx *s);
 
-/* Saves s as it was after init (cfg.restore must have been set) to the snapshot file
- * path, atomically.  Errors: HL_E_USAGE (path cannot be written), HL_E_INTERNAL. */
-enum hl_err sbx_save(const struct sbx *s, const char *path, struct hl_diag *d);
+/* Saves s as it was after init (cfg.restore and cfg.save_path must have been set) to the
+ * snapshot file, atomically, with the policy it was made under and a MAC under the
+ * user's snapshot key (made now when there is none; without HOME or XDG_STATE_HOME the
+ * file has no MAC).  Errors: HL_E_USAGE (the file cannot be written), HL_E_INTERNAL. */
+enum hl_err sbx_save(const struct sbx *s, struct hl_diag *d);
 
 /* A snapshot file, validated and mapped.  Its first bytes are the magic below (no NUL),
  * which tells it apart from a guest ELF or a manifest. */
@@ -155,10 +158,15 @@ const struct ldr_guest *sbx_snapshot_guest(const struct sbx_snapshot *snap);
 /* Sets cfg's four memory sizes to the snapshot's, which cannot change. */
 void sbx_snapshot_sizes(const struct sbx_snapshot *snap, struct sbx_config *cfg);
 
-/* Whether the snapshot was saved from guest g (the same ELF file) with cfg's memory sizes
- * and a host function policy that cfg's allows: a cache that fits. */
-bool sbx_snapshot_matches(const struct sbx_snapshot *snap, const struct ldr_guest *g,
-			  const struct sbx_config *cfg);
+/* Whether the snapshot may serve as a cache for guest g under cfg: saved from the same
+ * ELF file, with cfg's memory sizes and a policy (host functions, variables, files,
+ * limits) digesting to cfg's, and authenticated by the user's snapshot key.  When not,
+ * *why says which failed. */
+bool sbx_snapshot_fits(const struct sbx_snapshot *snap, const struct ldr_guest *g,
+		       const struct sbx_config *cfg, const char **why);
+
+/* The SHA-256 of the whole snapshot file, as read (what a manifest's sha256 pins). */
+void sbx_snapshot_sha256(const struct sbx_snapshot *snap, uint8_t out[32]);
 
 /* Creates a sandbox in the state the snapshot saved, without loading the guest or running
  * its init: the memory image of the sealed copy is mapped copy-on-write.  cfg's

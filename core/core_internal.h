@@ -72,6 +72,10 @@ struct sbx {
 	struct sbx_file_root *roots;
 	size_t nroots;
 	char *cwd;
+	/* Saving (cfg.save_path): the file being written, and the user's snapshot key. */
+	struct snap_out *save_out;
+	uint8_t key[32];
+	bool have_key;
 };
 
 /* Maps size bytes of zero pages with prot, private and without reserving swap: pages
@@ -158,6 +162,13 @@ enum hl_err sbx_exception(struct sbx *s, const struct hv_fault *f, struct hl_dia
 enum hl_err sbx_new(const struct ldr_guest *g, const struct sbx_snapshot *snap,
 		    const struct sbx_config *cfg, struct sbx **out, struct sbx_stats *stats,
 		    struct hl_diag *d);
+
+/* Creates cfg.save_path's temporary file with its helper, and reads or makes the user's
+ * snapshot key: before confinement.  Released by sbx_save_close().  Errors: as
+ * snap_out_open() and snap_key(). */
+struct snap_out;
+enum hl_err sbx_save_prepare(struct sbx *s, struct hl_diag *d);
+void sbx_save_close(struct sbx *s);
 
 /* Maps snap's memory image copy-on-write as s's guest memory (s->layout is set) and, with
  * cfg.restore, makes the file the baseline restores go back to.  Errors: HL_E_INTERNAL. */

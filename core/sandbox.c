@@ -185,7 +185,12 @@ static enum hl_err create(struct sbx *s, const struct sbx_snapshot *snap,
 			  struct sbx_stats *st, struct hl_diag *d)
 {
 	uint64_t t0 = sbx_now_ns(), t1, t2, t3;
-	enum hl_err err = hv_open(s->cfg.kvm_path, &s->vm, d);
+	/* The helper that publishes the snapshot file is forked before anything else is
+	 * open. */
+	enum hl_err err = s->cfg.save_path != NULL ? sbx_save_prepare(s, d) : HL_OK;
+
+	if (err == HL_OK)
+		err = hv_open(s->cfg.kvm_path, &s->vm, d);
 
 	t1 = sbx_now_ns();
 	if (err == HL_OK)
@@ -263,6 +268,7 @@ void sbx_destroy(struct sbx *s)
 		return;
 	sbx_timer_fini(&s->timer);
 	sbx_files_close(s);
+	sbx_save_close(s);
 	hv_destroy(s->vm);
 	if (s->mem != NULL)
 		munmap(s->mem, s->layout.mem_size);

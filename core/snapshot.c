@@ -153,17 +153,89 @@ static enum hl_err check_names(const struct snap_file *f, const struct sbx_polic
 	return HL_OK;
 }
 
-bool sbx_snapshot_matches(const struct sbx_snapshot *snap, const struct ldr_guest *g,
-			  const struct sbx_config *cfg)
+/* The allowed host functions, each once (a manifest and --allow may both name one), in
+ * hlrun's table order. */
+static size_t allowed_names(const struct sbx_policy *p, const char **names, size_t max)
+{
+	size_t n = 0;
+	const char *name;
+
+	for (size_t i = 0; (name = sbx_host_function_name(i)) != NULL && n < max; i++)
+		for (size_t j = 0; j < p->nallowed; j++)
+			if (strcmp(p->allowed[j], name) == 0) {
+				names[n++] = name;
+				break;
+			}
+	return n;
+}
+
+/* Feeds the strings of list to c, each with its NUL, after their count. */
+static void digest_list(struct hl_sha256 *c, const char *const *list, size_t n)
+{
+	uint64_t count = n;
+
+	hl_sha256_update(c, &count, sizeof count);
+	for (size_t i = 0; i < n; i++)
+		hl_sha256_update(c, list[i], strlen(list[i]) + 1);
+}
+
+/* The SHA-256 of everything a snapshot's contents may depend on beside the guest: the
+ * memory sizes, the limits, and what the guest could reach during its initialisation.
+ * Lists count in the order given: a cache saved with another order is only rebuilt. */
+static void policy_digest(const struct sbx_config *c, uint8_t out[HL_SHA256_SIZE])
+{
+	static const char tag[] = "hlrun policy 1";
+	const char *names[SNAP_MAX_NAMES];
+	const uint64_t values[] = { c->heap_size, c->stack_size, c->input_size, c->output_size,
+				    c->timeout_ms, c->policy.max_output };
+	struct hl_sha256 h;
+
+	hl_sha256_init(&h);
+	hl_sha256_update(&h, tag, sizeof tag);
+	hl_sha256_update(&h, values, sizeof values);
+	digest_list(&h, names, allowed_names(&c->policy, names, SNAP_MAX_NAMES));
+	digest_list(&h, c->policy.env, c->policy.nenv);
+	digest_list(&h, c->policy.files, c->policy.nfiles);
+	hl_sha256_final(&h, out);
+}
+
+bool sbx_snapshot_fits(const struct sbx_snapshot *snap, const struct ldr_guest *g,
+		       const struct sbx_config *cfg, const char **why)
 {
 	const struct snap_header *h = &snap->f->h;
 	size_t n, m;
 	const uint8_t *a = ldr_bytes(g, &n), *b = ldr_bytes(snap->f->guest, &m);
+	uint8_t digest[HL_SHA256_SIZE], key[SNAP_KEY_SIZE], mac[HL_SHA256_SIZE];
+	bool found;
 
-	return n == m && memcmp(a, b, n) == 0 && h->heap_size == cfg->heap_size &&
-	       h->stack_size == cfg->stack_size && h->input_size == cfg->input_size &&
-	       h->output_size == cfg->output_size && check_names(snap->f, &cfg->policy, NULL) ==
-	       HL_OK;
+	*why = NULL;
+	if (n != m || memcmp(a, b, n) != 0)
+		*why = "it holds another guest";
+	else if (h->heap_size != cfg->heap_size || h->stack_size != cfg->stack_size ||
+		 h->input_size != cfg->input_size || h->output_size != cfg->output_size)
+		*why = "it has other memory sizes";
+	if (*why != NULL)
+		return false;
+	policy_digest(cfg, digest);
+	if (memcmp(digest, h->policy_sha256, sizeof digest) != 0) {
+		*why = "it was saved under another policy";
+		return false;
+	}
+	if (snap_key(false, key, &found, NULL) != HL_OK || !found) {
+		*why = "there is no snapshot key to check it with";
+		return false;
+	}
+	snap_mac(snap->map, snap->len, key, mac);
+	if (memcmp(mac, h->mac, sizeof mac) != 0) {
+		*why = "its MAC does not verify: another user or key made it, or it was changed";
+		return false;
+	}
+	return true;
+}
+
+void sbx_snapshot_sha256(const struct sbx_snapshot *snap, uint8_t out[HL_SHA256_SIZE])
+{
+	hl_sha256(snap->map, snap->len, out);
 }
 
 /* Builds a mem_size view of the snapshot: zero everywhere, the file's extents mapped
@@ -279,23 +351,24 @@ static enum hl_err saved_runs(const struct sbx *s, struct snap_extent **runs, si
 	return *runs != NULL ? HL_OK : hl_fail(d, HL_E_INTERNAL, "out of memory");
 }
 
-/* The allowed host functions, each once (a manifest and --allow may both name one), in
- * hlrun's table order. */
-static size_t allowed_names(const struct sbx_policy *p, const char **names, size_t max)
+enum hl_err sbx_save_prepare(struct sbx *s, struct hl_diag *d)
 {
-	size_t n = 0;
-	const char *name;
+	bool found;
+	enum hl_err err = snap_out_open(s->cfg.save_path, &s->save_out, d);
 
-	for (size_t i = 0; (name = sbx_host_function_name(i)) != NULL && n < max; i++)
-		for (size_t j = 0; j < p->nallowed; j++)
-			if (strcmp(p->allowed[j], name) == 0) {
-				names[n++] = name;
-				break;
-			}
-	return n;
+	if (err == HL_OK)
+		err = snap_key(true, s->key, &found, d);
+	s->have_key = err == HL_OK && found;
+	return err;
 }
 
-enum hl_err sbx_save(const struct sbx *s, const char *path, struct hl_diag *d)
+void sbx_save_close(struct sbx *s)
+{
+	snap_out_close(s->save_out);
+	s->save_out = NULL;
+}
+
+enum hl_err sbx_save(const struct sbx *s, struct hl_diag *d)
 {
 	const char *names[SNAP_MAX_NAMES];
 	struct snap_source src = {
@@ -314,15 +387,18 @@ enum hl_err sbx_save(const struct sbx *s, const char *path, struct hl_diag *d)
 	struct snap_extent *runs;
 	enum hl_err err;
 
-	if (s->base == NULL)
-		return hl_fail(d, HL_E_INTERNAL, "sandbox was created without restore");
+	if (s->base == NULL || s->save_out == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "sandbox was created without restore or a "
+			       "snapshot file");
 	src.elf = ldr_bytes(s->guest, &src.elf_size);
+	src.key = s->have_key ? s->key : NULL;
+	policy_digest(&s->cfg, src.policy_sha256);
 	err = saved_runs(s, &runs, &src.nruns, d);
 	if (err != HL_OK)
 		return err;
 	src.nruns = snap_coalesce(runs, src.nruns, SNAP_MAX_EXTENTS);
 	src.runs = runs;
-	err = snap_write(path, &src, d);
+	err = snap_write(s->save_out, &src, d);
 	free(runs);
 	return err;
 }

@@ -1,4 +1,5 @@
-/* The snapshot file format: snap_parse() validates a hostile file, snap_write() saves one. */
+/* The snapshot file format: snap_parse() validates a hostile file, snap_mac() computes
+ * its MAC; core/snapshot_write.c saves one. */
 #include "core/snapshot_internal.h"
 
 #include <errno.h>
@@ -14,12 +15,9 @@
 /* The file's integers are the host's, stored as they are: only right on little-endian. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "snapshots are little-endian");
 /* No padding: every byte of the header and of an extent is a field or reserved. */
-_Static_assert(sizeof(struct snap_header) == 240, "snap_header layout changed");
+_Static_assert(sizeof(struct snap_header) == 272, "snap_header layout changed");
 _Static_assert(sizeof(struct snap_extent) == 24, "snap_extent layout changed");
 
-/* Host function names are short identifiers: this bounds what a hostile names section
- * makes hlrun copy. */
-#define NAMES_MAX_BYTES (SNAP_MAX_NAMES * 64u)
 /* How long a quoted name from the file may be in a message. */
 #define QUOTE_MAX 40
 #define GUEST_NAME "snapshot's guest"
@@ -231,9 +229,9 @@ static enum hl_err copy_names(struct snap_file *f, const uint8_t *buf, const cha
 
 	if (size == 0)
 		return HL_OK;
-	if (size > NAMES_MAX_BYTES)
+	if (size > SNAP_NAMES_MAX_BYTES)
 		return hl_fail(d, HL_E_INVALID, "%s: host function names take %" PRIu64 " bytes, "
-			       "at most %u", path, size, NAMES_MAX_BYTES);
+			       "at most %u", path, size, SNAP_NAMES_MAX_BYTES);
 	f->blob = malloc(size);
 	if (f->blob == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "%s: out of memory", path);
@@ -359,223 +357,16 @@ void snap_free(struct snap_file *f)
 	free(f);
 }
 
-/* Mistakes of the caller that would stop the header from describing src, caught before
- * anything is sized from them; parse_meta() checks the rest. */
-static enum hl_err check_source(const struct snap_source *src, uint64_t *names_size,
-				struct hl_diag *d)
+void snap_mac(const uint8_t *buf, size_t len, const uint8_t key[SNAP_KEY_SIZE],
+	      uint8_t out[HL_SHA256_SIZE])
 {
-	*names_size = 0;
-	if (src->elf == NULL || src->elf_size > LDR_MAX_FILE || src->vcpu == NULL ||
-	    src->vcpu_size != HV_STATE_SIZE || src->mem == NULL ||
-	    (src->nruns > 0 && src->runs == NULL) || src->nruns > SNAP_MAX_EXTENTS ||
-	    src->nnames > SNAP_MAX_NAMES || (src->nnames > 0 && src->names == NULL))
-		return hl_fail(d, HL_E_INTERNAL, "snapshot source is malformed (ELF of %zu "
-			       "bytes, vCPU state of %" PRIu64 " bytes, %zu runs, %zu names)",
-			       src->elf_size, src->vcpu_size, src->nruns, src->nnames);
-	for (size_t i = 0; i < src->nnames; i++) {
-		if (src->names[i] == NULL)
-			return hl_fail(d, HL_E_INTERNAL, "snapshot source: name %zu is NULL", i);
-		*names_size += strnlen(src->names[i], NAMES_MAX_BYTES) + 1;
-	}
-	if (*names_size > NAMES_MAX_BYTES)
-		return hl_fail(d, HL_E_INTERNAL, "snapshot source: names take more than %u "
-			       "bytes", NAMES_MAX_BYTES);
-	return HL_OK;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Bytes between the end of run a and the start of run b, which follows it. */
-static uint64_t gap(const struct snap_extent *a, const struct snap_extent *b)
-{
-	return b->gpa - (a->gpa + a->pages * SNAP_PAGE);
-}
-
-size_t snap_coalesce(struct snap_extent *runs, size_t n, size_t max)
-{
-	uint64_t *gaps, limit;
-	size_t out = 0;
-
-	if (n <= max || max == 0 || (gaps = malloc((n - 1) * sizeof *gaps)) == NULL)
-		return n;
-	for (size_t i = 0; i + 1 < n; i++)
-		gaps[i] = gap(&runs[i], &runs[i + 1]);
-	qsort(gaps, n - 1, sizeof *gaps, cmp_u64);
-	/* Closing every gap up to the (n - max)-th smallest leaves at most max runs. */
-	limit = gaps[n - max - 1];
-	free(gaps);
-	for (size_t i = 0; i < n; i++) {
-		struct snap_extent *last = out > 0 ? &runs[out - 1] : NULL;
-
-		if (last != NULL && gap(last, &runs[i]) <= limit)
-			last->pages = (runs[i].gpa - last->gpa) / SNAP_PAGE + runs[i].pages;
-		else
-			runs[out++] = runs[i];
-	}
-	return out;
-}
-
-static uint64_t page_up(uint64_t x)
-{
-	return (x + SNAP_PAGE - 1) / SNAP_PAGE * SNAP_PAGE;
-}
-
-/* The header of src's snapshot: sections packed after it, then each run's data from the
- * page-aligned data_offset; runs are whole pages, so the file ends on a page boundary. */
-static enum hl_err fill_header(const struct snap_source *src, uint64_t names_size,
-			       struct snap_header *h, struct hl_diag *d)
-{
-	uint64_t end;
-
-	*h = (struct snap_header){ .version = SNAP_VERSION, .abi_version = HL_ABI_VERSION,
-				   .heap_size = src->heap_size, .stack_size = src->stack_size,
-				   .input_size = src->input_size,
-				   .output_size = src->output_size, .mem_size = src->mem_size,
-				   .dispatch = src->dispatch, .nextents = src->nruns };
-	memcpy(h->magic, SNAP_MAGIC, SNAP_MAGIC_SIZE);
-	h->elf_offset = sizeof *h;
-	h->elf_size = src->elf_size;
-	h->names_offset = h->elf_offset + h->elf_size;
-	h->names_size = names_size;
-	h->vcpu_offset = h->names_offset + names_size;
-	h->vcpu_size = src->vcpu_size;
-	h->extents_offset = h->vcpu_offset + h->vcpu_size;
-	h->data_offset = page_up(h->extents_offset + src->nruns * sizeof(struct snap_extent));
-	end = h->data_offset;
-	for (size_t i = 0; i < src->nruns; i++) {
-		uint64_t bytes;
-
-		if (__builtin_mul_overflow(src->runs[i].pages, SNAP_PAGE, &bytes) ||
-		    __builtin_add_overflow(end, bytes, &end))
-			return hl_fail(d, HL_E_INTERNAL, "snapshot source: run %zu of %" PRIu64
-				       " pages is too large", i, src->runs[i].pages);
-	}
-	h->file_size = end;
-	hl_sha256(src->elf, src->elf_size, h->guest_sha256);
-	return HL_OK;
-}
-
-/* Everything before data_offset, as parse_meta() will read it: the caller frees it. */
-static uint8_t *build_meta(const struct snap_source *src, const struct snap_header *h)
-{
-	uint8_t *m = calloc(1, h->data_offset);
-	uint64_t at = h->data_offset;
-
-	if (m == NULL)
-		return NULL;
-	memcpy(m, h, sizeof *h);
-	memcpy(m + h->elf_offset, src->elf, src->elf_size);
-	for (size_t i = 0, o = h->names_offset; i < src->nnames; i++) {
-		size_t n = strlen(src->names[i]) + 1;
-
-		memcpy(m + o, src->names[i], n);
-		o += n;
-	}
-	memcpy(m + h->vcpu_offset, src->vcpu, src->vcpu_size);
-	for (size_t i = 0; i < src->nruns; i++) {
-		struct snap_extent e = { src->runs[i].gpa, src->runs[i].pages, at };
-
-		memcpy(m + h->extents_offset + i * sizeof e, &e, sizeof e);
-		at += e.pages * SNAP_PAGE;
-	}
-	return m;
-}
-
-/* Writes all n bytes at p, through short writes and interruptions; -1 with errno set
- * otherwise. */
-static int write_all(int fd, const uint8_t *p, uint64_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w > 0) {
-			p += w;
-			n -= (uint64_t)w;
-		} else if (w == 0 || errno != EINTR) {
-			errno = w == 0 ? EIO : errno;
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* The metadata, then each extent's pages straight from guest memory; synced to disk. */
-static int write_file(int fd, const uint8_t *meta, const struct snap_file *f,
-		      const uint8_t *mem)
-{
-	if (write_all(fd, meta, f->h.data_offset) != 0)
-		return -1;
-	for (uint64_t i = 0; i < f->h.nextents; i++)
-		if (write_all(fd, mem + f->extents[i].gpa, f->extents[i].pages * SNAP_PAGE) != 0)
-			return -1;
-	return fsync(fd);
-}
-
-/* Creates a temporary file next to path, fills it and renames it over path. */
-static enum hl_err write_atomically(const char *path, const uint8_t *meta,
-				    const struct snap_file *f, const uint8_t *mem,
-				    struct hl_diag *d)
-{
-	size_t n = strlen(path);
-	char *tmp = malloc(n + sizeof ".XXXXXX");
-	enum hl_err err = HL_OK;
-	int fd, saved;
-
-	if (tmp == NULL)
-		return hl_fail(d, HL_E_INTERNAL, "%s: out of memory", path);
-	memcpy(tmp, path, n);
-	memcpy(tmp + n, ".XXXXXX", sizeof ".XXXXXX");
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = hl_fail(d, HL_E_USAGE, "%s: cannot create snapshot: %s", path,
-			      strerror(errno));
-		goto out;
-	}
-	/* close() can report a failed write-back: the snapshot is complete only after it. */
-	if (write_file(fd, meta, f, mem) != 0) {
-		saved = errno;
-		close(fd);
-	} else {
-		saved = close(fd) != 0 || rename(tmp, path) != 0 ? errno : 0;
-	}
-	if (saved != 0) {
-		err = hl_fail(d, HL_E_USAGE, "%s: cannot write snapshot: %s", path,
-			      strerror(saved));
-		unlink(tmp);
-	}
-out:
-	free(tmp);
-	return err;
-}
-
-enum hl_err snap_write(const char *path, const struct snap_source *src, struct hl_diag *d)
-{
+	struct hl_hmac_sha256 c;
 	struct snap_header h;
-	struct snap_file *f = NULL;
-	uint8_t *meta = NULL;
-	uint64_t names_size;
-	enum hl_err err = check_source(src, &names_size, d);
 
-	if (err == HL_OK)
-		err = fill_header(src, names_size, &h, d);
-	if (err == HL_OK && (meta = build_meta(src, &h)) == NULL)
-		err = hl_fail(d, HL_E_INTERNAL, "%s: out of memory", path);
-	/* The reader's checks, on what is about to be written: a caller's mistake must not
-	 * become a file that no hlrun accepts.  They also bound every run by mem_size. */
-	if (err == HL_OK && (err = parse_meta(meta, h.file_size, path, &f, d)) == HL_E_INVALID) {
-		err = HL_E_INTERNAL;
-		if (d != NULL)
-			d->err = err;
-		hl_prefix(d, "invalid snapshot not written (a bug in hlrun)");
-	}
-	if (err == HL_OK)
-		err = write_atomically(path, meta, f, src->mem, d);
-	snap_free(f);
-	free(meta);
-	return err;
+	memcpy(&h, buf, sizeof h);
+	memset(h.mac, 0, sizeof h.mac);
+	hl_hmac_sha256_init(&c, key, SNAP_KEY_SIZE);
+	hl_hmac_sha256_update(&c, &h, sizeof h);
+	hl_hmac_sha256_update(&c, buf + sizeof h, len - sizeof h);
+	hl_hmac_sha256_final(&c, out);
 }

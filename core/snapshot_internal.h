@@ -27,6 +27,9 @@
 #define SNAP_VERSION 2u
 #define SNAP_PAGE 4096u
 #define SNAP_MAX_NAMES 64           /* allowed host functions recorded */
+/* Host function names are short identifiers: this bounds what a hostile names section
+ * makes hlrun copy. */
+#define SNAP_NAMES_MAX_BYTES (SNAP_MAX_NAMES * 64u)
 /* Runs of saved pages.  Each is a mapping of its own in guest memory and in the restore
  * baseline: twice this stays far below vm.max_map_count (65530 by default). */
 #define SNAP_MAX_EXTENTS 16384u
@@ -46,7 +49,13 @@ struct snap_header {
 	uint64_t extents_offset, nextents;
 	uint64_t data_offset;  /* where memory data starts, page-aligned */
 	uint8_t guest_sha256[HL_SHA256_SIZE]; /* of the embedded ELF */
-	uint8_t reserved[64];  /* zero */
+	/* Of the policy it was saved under (host functions, variables, files, limits,
+	 * sizes): a cache serves only that policy. */
+	uint8_t policy_sha256[HL_SHA256_SIZE];
+	/* HMAC-SHA-256 of the whole file, this field zero, under its maker's snapshot key;
+	 * zero when it was saved without one. */
+	uint8_t mac[HL_SHA256_SIZE];
+	uint8_t reserved[32];  /* zero */
 };
 
 /* guest-physical pages [gpa, gpa + pages * SNAP_PAGE) hold the file's bytes
@@ -82,6 +91,35 @@ enum hl_err snap_parse(const uint8_t *buf, size_t len, const char *path,
 
 void snap_free(struct snap_file *f);
 
+/* Stores in out the HMAC-SHA-256 of the len bytes of a snapshot file at buf (at least a
+ * header) under key, its mac field taken as zero. */
+#define SNAP_KEY_SIZE 32
+void snap_mac(const uint8_t *buf, size_t len, const uint8_t key[SNAP_KEY_SIZE],
+	      uint8_t out[HL_SHA256_SIZE]);
+
+/* The user's snapshot key: SNAP_KEY_SIZE random bytes in $XDG_STATE_HOME/hlrun/
+ * snapshot.key ($HOME/.local/state when XDG_STATE_HOME is not set), a regular file of the
+ * user's that no one else may read or write.  With create, one is made when there is
+ * none (its directories mode 0700, the file 0600).  *found tells whether key holds one.
+ * Errors: HL_E_USAGE when the file is there but not such a key (the message names it
+ * and what is wrong), or cannot be made; HL_E_INTERNAL. */
+enum hl_err snap_key(bool create, uint8_t key[SNAP_KEY_SIZE], bool *found,
+		     struct hl_diag *d);
+
+/* A snapshot file being written: its temporary file beside the final path, and the
+ * helper process, started with it, that alone can rename it into place or remove it. */
+struct snap_out;
+
+/* Creates path's temporary file (mode 0600) and starts the helper: before confinement,
+ * so that hlrun itself needs no right to create, rename or remove files after it.
+ * Errors: HL_E_USAGE when path's directory cannot take the file (the message names path
+ * and why), HL_E_INTERNAL. */
+enum hl_err snap_out_open(const char *path, struct snap_out **out, struct hl_diag *d);
+
+/* Removes the temporary file unless snap_write() published it, and lets the helper go.
+ * Accepts NULL. */
+void snap_out_close(struct snap_out *o);
+
 /* What snap_write() saves. */
 struct snap_source {
 	const uint8_t *elf;            /* the guest ELF's bytes */
@@ -94,6 +132,8 @@ struct snap_source {
 	const uint8_t *mem;            /* guest memory, mem_size bytes */
 	const struct snap_extent *runs; /* pages of mem to save: gpa and pages (offset unused) */
 	size_t nruns;
+	uint8_t policy_sha256[HL_SHA256_SIZE];
+	const uint8_t *key;            /* SNAP_KEY_SIZE bytes the file is MACed with, or NULL */
 };
 
 /* Merges runs (n of them, sorted by address, each gpa and pages) across the smallest gaps
@@ -101,9 +141,10 @@ struct snap_source {
  * zeros or leftovers they are.  Returns the new count. */
 size_t snap_coalesce(struct snap_extent *runs, size_t n, size_t max);
 
-/* Writes a snapshot of src to path, atomically (a temporary file in the same directory,
- * renamed over path when complete).  Errors: HL_E_USAGE when path cannot be written
- * (the message names it and the reason), HL_E_INTERNAL otherwise. */
-enum hl_err snap_write(const char *path, const struct snap_source *src, struct hl_diag *d);
+/* Writes a snapshot of src into o's temporary file, syncs it, and has the helper rename
+ * it over the final path.  Errors: HL_E_USAGE when the file cannot be written or
+ * published (the message names it and the reason), HL_E_INTERNAL otherwise. */
+enum hl_err snap_write(struct snap_out *o, const struct snap_source *src,
+		       struct hl_diag *d);
 
 #endif

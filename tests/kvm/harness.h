@@ -89,6 +89,18 @@ static void pump(int in, int out, int err, const char *input, size_t in_len,
 		close(in);
 }
 
+/* hlrun keeps the user's snapshot key under $XDG_STATE_HOME: the tests' is in build/, not
+ * in the home of whoever runs them. */
+static void isolate_state(void)
+{
+	char dir[4096];
+
+	if (getcwd(dir, sizeof dir - 32) == NULL)
+		_exit(126);
+	strcat(dir, "/build/test-state");
+	setenv("XDG_STATE_HOME", dir, 1);
+}
+
 /* Runs argv (NULL-terminated; argv[0] is replaced by the hlrun binary unless it is
  * "sh") with input on stdin. */
 static struct outcome run_argv(const char *input, size_t in_len, const char *const *argv)
@@ -110,6 +122,7 @@ static struct outcome run_argv(const char *input, size_t in_len, const char *con
 		dup2(pout[1], 1);
 		dup2(perr[1], 2);
 		signal(SIGPIPE, SIG_DFL);
+		isolate_state();
 		/* execv's argv is not const-qualified for historical reasons only. */
 		execv(strcmp(argv[0], "sh") == 0 ? "/bin/sh" : hlrun_bin(),
 		      (char **)(uintptr_t)argv);

@@ -1,9 +1,14 @@
 /* KVM suite: the sandbox API itself: many calls in one process, create/destroy cycles
- * without leaking descriptors or memory, poisoning, per-call timeout. */
+ * without leaking descriptors or memory, poisoning, per-call timeout, confinement while
+ * saving a snapshot. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "loader/loader.h"
@@ -180,4 +185,82 @@ Test(sandbox, config_out_of_bounds_is_usage_error)
 	cr_assert_null(s);
 	cr_assert(strstr(d.msg, "heap of 1 bytes is out of range") != NULL, "%s", d.msg);
 	ldr_close(g);
+}
+
+/* ---- Confinement while saving a snapshot --------------------------------------------- */
+
+/* In a child: a confined sandbox that will save a snapshot to DIR/x.snap, then the system
+ * call op on another file; exits 0 if that call returned at all. */
+static void confined_then(const char *dir, int op)
+{
+	struct ldr_guest *g;
+	struct sbx *s;
+	struct hl_diag d;
+	struct sbx_config cfg;
+	char snap[128], other[128];
+
+	snprintf(snap, sizeof snap, "%s/x.snap", dir);
+	snprintf(other, sizeof other, "%s/other", dir);
+	if (ldr_open(GUEST, &g, &d) != HL_OK)
+		_exit(2);
+	sbx_config_default(&cfg);
+	cfg.seccomp = true;
+	cfg.restore = true;
+	cfg.save_path = snap;
+	if (sbx_create(g, &cfg, &s, NULL, &d) != HL_OK)
+		_exit(3);
+	switch (op) {
+	case 0:
+		_exit(sbx_save(s, &d) == HL_OK ? 0 : 4);
+	case 1:
+		(void)!open(other, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		break;
+	case 2:
+		(void)!rename(snap, other);
+		break;
+	default:
+		(void)!unlink(other);
+		break;
+	}
+	_exit(0);
+}
+
+/* With --save-snapshot, hlrun once confined may not create, rename or remove any file:
+ * the temporary file was made before, and a helper process publishes it.  Saving still
+ * works, and leaves nothing else behind. */
+Test(sandbox, saving_needs_no_right_to_create_rename_or_remove_files, .timeout = 60)
+{
+	char dir[] = "/tmp/hlrun-save.XXXXXX", path[128];
+	int ws, n = 0;
+	struct dirent *e;
+	DIR *dp;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/other", dir);
+	for (int op = 0; op < 4; op++) {
+		pid_t pid = fork();
+
+		cr_assert_geq(pid, 0);
+		if (pid == 0)
+			confined_then(dir, op);
+		cr_assert_eq(waitpid(pid, &ws, 0), pid);
+		if (op == 0)
+			cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "save: status 0x%x", ws);
+		else
+			cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS,
+				  "operation %d: status 0x%x, not killed by SIGSYS", op, ws);
+		cr_assert_neq(access(path, F_OK), 0, "operation %d made %s", op, path);
+	}
+	dp = opendir(dir);
+	cr_assert_not_null(dp);
+	while ((e = readdir(dp)) != NULL)
+		if (e->d_name[0] != '.') {
+			cr_assert_str_eq(e->d_name, "x.snap");
+			n++;
+		}
+	closedir(dp);
+	cr_assert_eq(n, 1);
+	snprintf(path, sizeof path, "%s/x.snap", dir);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(rmdir(dir), 0);
 }

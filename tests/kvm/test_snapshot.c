@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "common/sha256.h"
+#include "core/snapshot_internal.h"
 
 #define DIR "build/snapshot-test"
 
@@ -255,15 +256,47 @@ static bool booted_cold(const struct outcome *o)
 	return strstr(o->err, ", init 0.000 ms,") == NULL;
 }
 
-/* A manifest names a snapshot instead of the guest; sha256 pins the guest inside it. */
+/* The SHA-256 of file p, in hex. */
+static void file_sha256(const char *p, char hex[65])
+{
+	size_t len;
+	char *bytes = slurp(p, &len);
+	uint8_t sum[32];
+
+	hl_sha256(bytes, len, sum);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", sum[i]);
+	free(bytes);
+}
+
+/* Overwrites 4 bytes of the snapshot's memory image, at its call entry (hl_dispatch_entry,
+ * which every call runs), with int3: as an attacker who changed one function's code. */
+static void tamper_code(const char *p)
+{
+	size_t len;
+	char *bytes = slurp(p, &len);
+	struct snap_header h;
+	const struct snap_extent *e;
+
+	cr_assert_geq(len, sizeof h);
+	memcpy(&h, bytes, sizeof h);
+	e = (const struct snap_extent *)(const void *)(bytes + h.extents_offset);
+	for (uint64_t i = 0; i < h.nextents; i++, e++)
+		if (h.dispatch >= e->gpa && h.dispatch + 4 <= e->gpa + e->pages * 4096) {
+			memset(bytes + e->offset + (h.dispatch - e->gpa), 0xcc, 4);
+			spit(p, bytes, len);
+			free(bytes);
+			return;
+		}
+	cr_assert_fail("no extent holds the call entry 0x%llx", (unsigned long long)h.dispatch);
+}
+
+/* A manifest names a snapshot instead of the guest; sha256 pins the whole snapshot file,
+ * since its memory image is what runs. */
 Test(snapshot, named_by_a_manifest)
 {
 	struct outcome o;
-	char text[256];
-	size_t len;
-	char *elf = slurp(GUEST, &len);
-	uint8_t sum[32];
-	char hex[65];
+	char text[256], hex[65];
 
 	save("m.snap", NULL, NULL);
 	/* The snapshot was saved with HostPrint allowed, as without a manifest. */
@@ -274,9 +307,7 @@ Test(snapshot, named_by_a_manifest)
 		  "hi", NULL);
 	expect_ok(o, "hi\n");
 	outcome_free(&o);
-	hl_sha256(elf, len, sum);
-	for (int i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", sum[i]);
+	file_sha256(path("m.snap"), hex);
 	snprintf(text, sizeof text, "snapshot: m.snap\nsha256: %s\nhost_functions: [HostPrint]\n",
 		 hex);
 	o = hlrun(put("pinned.yaml", text), "Echo", "pinned", NULL);
@@ -286,46 +317,145 @@ Test(snapshot, named_by_a_manifest)
 	snprintf(text, sizeof text, "snapshot: m.snap\nsha256: %s\nhost_functions: [HostPrint]\n",
 		 hex);
 	o = hlrun(put("wrong.yaml", text), "Echo", "x", NULL);
-	expect_fail(&o, 3, "wrong.yaml:1:11: the guest in", "m.snap has SHA-256", NULL);
+	expect_fail(&o, 3, "wrong.yaml:1:11: ", "m.snap has SHA-256", NULL);
 	outcome_free(&o);
 	o = hlrun(put("missing.yaml", "snapshot: none.snap\n"), "Echo", "x", NULL);
 	expect_fail(&o, 3, "missing.yaml:1:11: snapshot: ", "none.snap", NULL);
 	outcome_free(&o);
-	free(elf);
+}
+
+/* Four bytes of code changed inside a pinned snapshot: the guest ELF embedded in it is
+ * untouched, so a pin on that alone let the attacker's code run with the manifest's
+ * permissions.  The pin covers the file: --check and runs refuse it. */
+Test(snapshot, pin_covers_the_memory_image)
+{
+	struct outcome o;
+	char text[256], hex[65], got[65];
+
+	save("pin.snap", NULL, NULL);
+	file_sha256(path("pin.snap"), hex);
+	snprintf(text, sizeof text, "snapshot: pin.snap\nsha256: %s\nhost_functions: [HostPrint]\n",
+		 hex);
+	tamper_code(path("pin.snap"));
+	file_sha256(path("pin.snap"), got);
+	o = hlrun("--check", put("pin.yaml", text), NULL);
+	expect_fail(&o, 3, "pin.yaml:1:11: ", "pin.snap has SHA-256", got, hex, NULL);
+	outcome_free(&o);
+	o = hlrun(path("pin.yaml"), "Echo", "x", NULL);
+	expect_fail(&o, 3, "pin.snap has SHA-256", NULL);
+	outcome_free(&o);
+}
+
+/* Manifest name, with snapshot snap (in DIR) beside the guest as its cache.  Each test
+ * has a cache of its own: Criterion runs them side by side. */
+static const char *cache_manifest(const char *name, const char *snap, const char *extra)
+{
+	char text[1024];
+
+	snprintf(text, sizeof text, "guest: ../../" GUEST "\nsnapshot: %s\n"
+		 "memory: {heap: 2MiB}\nhost_functions: [HostPrint]\n%s", snap, extra);
+	return put(name, text);
+}
+
+/* Runs Echo through manifest m with --stats: it must print word, and boot cold or not. */
+static void expect_echo(const char *m, const char *word, bool cold, const char *why)
+{
+	struct outcome o = hlrun("--stats", m, "Echo", word, NULL);
+	char want[64];
+
+	snprintf(want, sizeof want, "%s\n", word);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.out, want);
+	cr_assert_eq(booted_cold(&o), cold, "%s", o.err);
+	if (why != NULL)
+		cr_assert(strstr(o.err, why) != NULL, "'%s' not in: %s", why, o.err);
+	outcome_free(&o);
 }
 
 /* Beside the guest, a snapshot is a cache: used while it matches, ignored otherwise. */
 Test(snapshot, cache_beside_the_guest)
 {
-	const char *m = put("cache.yaml", "guest: ../../" GUEST "\nsnapshot: cache.snap\n"
-				      "memory: {heap: 2MiB}\nhost_functions: [HostPrint]\n");
+	const char *m = cache_manifest("cache.yaml", "cache.snap", "");
 	struct outcome o;
 
 	unlink(path("cache.snap"));
-	o = hlrun("--stats", m, "Echo", "cold", NULL);
-	cr_assert_eq(o.status, 0, "%s", o.err);
-	cr_assert_str_eq(o.out, "cold\n");
-	cr_assert(booted_cold(&o), "%s", o.err);
-	outcome_free(&o);
+	expect_echo(m, "cold", true, NULL);
 	o = hlrun("--save-snapshot", path("cache.snap"), m, NULL);
 	expect_ok(o, "");
 	outcome_free(&o);
-	o = hlrun("--stats", m, "Echo", "warm", NULL);
-	cr_assert_eq(o.status, 0, "%s", o.err);
-	cr_assert_str_eq(o.out, "warm\n");
-	cr_assert(!booted_cold(&o), "%s", o.err);
-	outcome_free(&o);
+	expect_echo(m, "warm", false, NULL);
 	/* Other sizes than it was saved with: the guest boots. */
 	o = hlrun("--stats", "--heap", "4MiB", m, "Echo", "other", NULL);
 	cr_assert_eq(o.status, 0, "%s", o.err);
 	cr_assert(booted_cold(&o), "%s", o.err);
+	cr_assert(strstr(o.err, "cache not used: it has other memory sizes") != NULL, "%s",
+		  o.err);
 	outcome_free(&o);
 	/* A damaged cache is no error either. */
 	spit(path("cache.snap"), "\177HLSNAP\ngarbage", 16);
-	o = hlrun("--stats", m, "Echo", "again", NULL);
+	expect_echo(m, "again", true, NULL);
+}
+
+/* The cache records the policy it was made under: a manifest that allows the guest other
+ * host functions, variables or files, or other limits, does not use it. */
+Test(snapshot, cache_serves_only_its_policy)
+{
+	static const char *const others[] = {
+		"env: [HOME]\n", "files: [.]\n", "limits: {timeout: 5s}\n",
+		"limits: {max_output: 100}\n",
+	};
+	const char *m = cache_manifest("policy.yaml", "policy.snap", "");
+	struct outcome o = hlrun("--save-snapshot", path("policy.snap"), m, NULL);
+
+	expect_ok(o, "");
+	outcome_free(&o);
+	expect_echo(m, "same", false, NULL);
+	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+		expect_echo(cache_manifest("policy2.yaml", "policy.snap", others[i]), "other", true,
+			    "cache not used: it was saved under another policy");
+	o = hlrun("--allow", "GetTimeNs", "--stats", m, "Echo", "allow", NULL);
 	cr_assert_eq(o.status, 0, "%s", o.err);
-	cr_assert_str_eq(o.out, "again\n");
 	cr_assert(booted_cold(&o), "%s", o.err);
+	outcome_free(&o);
+}
+
+/* A cache runs only when this user's hlrun made it: four bytes of code changed in it, a
+ * cache made under another key (another user's, or copied from elsewhere), and a key
+ * that others can read all make the pinned guest boot from its ELF, which prints the
+ * right answer instead of running the attacker's code. */
+Test(snapshot, cache_must_be_authentic)
+{
+	char text[128], hex[65], other[256], cmd[640];
+	const char *m;
+	struct outcome o;
+
+	file_sha256(GUEST, hex);
+	snprintf(text, sizeof text, "sha256: %s\n", hex);
+	m = cache_manifest("auth.yaml", "auth.snap", text);
+	o = hlrun("--save-snapshot", path("auth.snap"), m, NULL);
+	expect_ok(o, "");
+	outcome_free(&o);
+	expect_echo(m, "mine", false, NULL);
+	tamper_code(path("auth.snap"));
+	expect_echo(m, "tampered", true, "cache not used: its MAC does not verify");
+	/* Saved under another user's key. */
+	cr_assert_not_null(getcwd(other, sizeof other - 64));
+	strcat(other, "/" DIR "/other-state");
+	snprintf(cmd, sizeof cmd, "%s/hlrun/snapshot.key", other);
+	unlink(cmd); /* a new key, every run */
+	snprintf(cmd, sizeof cmd, "XDG_STATE_HOME=%s exec \"$0\" --save-snapshot %s %s", other,
+		 path("auth.snap"), m);
+	o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c", cmd, hlrun_bin(), NULL });
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	outcome_free(&o);
+	expect_echo(m, "theirs", true, "cache not used: its MAC does not verify");
+	/* The user's key, made readable by others, authenticates nothing and saves nothing. */
+	snprintf(cmd, sizeof cmd, "%s/hlrun/snapshot.key", other);
+	cr_assert_eq(chmod(cmd, 0644), 0, "%s: %s", cmd, strerror(errno));
+	snprintf(cmd, sizeof cmd, "XDG_STATE_HOME=%s exec \"$0\" --save-snapshot %s %s", other,
+		 path("auth.snap"), m);
+	o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c", cmd, hlrun_bin(), NULL });
+	expect_fail(&o, 2, "snapshot.key: not a snapshot key", "mode 0600", NULL);
 	outcome_free(&o);
 }
 
