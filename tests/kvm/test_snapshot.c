@@ -276,18 +276,19 @@ static void tamper_code(const char *p)
 	size_t len;
 	char *bytes = slurp(p, &len);
 	struct snap_header h;
-	const struct snap_extent *e;
+	struct snap_extent e;
 
 	cr_assert_geq(len, sizeof h);
 	memcpy(&h, bytes, sizeof h);
-	e = (const struct snap_extent *)(const void *)(bytes + h.extents_offset);
-	for (uint64_t i = 0; i < h.nextents; i++, e++)
-		if (h.dispatch >= e->gpa && h.dispatch + 4 <= e->gpa + e->pages * 4096) {
-			memset(bytes + e->offset + (h.dispatch - e->gpa), 0xcc, 4);
+	for (uint64_t i = 0; i < h.nextents; i++) {
+		memcpy(&e, bytes + h.extents_offset + i * sizeof e, sizeof e);
+		if (h.dispatch >= e.gpa && h.dispatch + 4 <= e.gpa + e.pages * 4096) {
+			memset(bytes + e.offset + (h.dispatch - e.gpa), 0xcc, 4);
 			spit(p, bytes, len);
 			free(bytes);
 			return;
 		}
+	}
 	cr_assert_fail("no extent holds the call entry 0x%llx", (unsigned long long)h.dispatch);
 }
 
