@@ -2,8 +2,9 @@
 #
 #   make            hlrun, the guest SDK library and the sample guests
 #   make deps       install what building and testing need (Debian 12, apt-get)
-#   make check      unit tests, man-page lint, fuzz smoke, the KVM suite on the host's own
-#                   /dev/kvm and again in one test-VM boot, then check-san
+#   make check      the test runner's own checks, unit tests, man-page lint, fuzz smoke,
+#                   the KVM suite on the host's own /dev/kvm and again in one test-VM
+#                   boot, then check-san
 #   make check-san  unit and KVM suites again, built with AddressSanitizer and UBSan
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (make check runs a short smoke)
 #   make bench      the benchmark on the host's /dev/kvm (the test VM without one):
@@ -148,10 +149,21 @@ $(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
 
 tests: $(TEST_BINS)
 
-check: check-unit lint-man fuzz-smoke check-kvm check-san
+check: check-runner check-unit lint-man fuzz-smoke check-kvm check-san
 
 check-unit: all $(UNIT_BINS)
 	tests/run-suite $(UNIT_BINS)
+
+# The runner itself: a green suite passes, every way of faking one fails.
+RUNNER_BINS := $(B)/tests/runner/pass $(B)/tests/runner/fail
+
+$(RUNNER_BINS): $(B)/tests/runner/%: tests/runner/%.c
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CRIT_CFLAGS) $(CFLAGS) -o $@ $< $(CRIT_LIBS)
+
+check-runner: $(RUNNER_BINS)
+	tests/runner/check $(B)/tests/runner
 
 # Two KVMs: the host's own /dev/kvm (PVM on this project's machines) when it has one, and
 # the test VM's (nested SVM under emulation), where one boot runs every KVM test binary.
@@ -208,7 +220,7 @@ deps:
 clean:
 	rm -rf $(B) hlrun guests/bin
 
-.PHONY: all guests tests check check-unit check-kvm check-kvm-host check-kvm-vm check-san \
+.PHONY: all guests tests check check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
 	lint-man demo install deps clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
