@@ -102,7 +102,7 @@ SDK_SRCS  := guests/runtime/start.S guests/runtime/runtime.c guests/wire/hlwire.
 	$(GUEST_LIBC_SRCS)
 SDK_OBJS  := $(addsuffix .o,$(addprefix $(B)/guest/,$(basename $(SDK_SRCS))))
 SDK_LIB   := $(B)/guest/libhlguest.a
-GUEST_NAMES := simpleguest hostileguest benchguest printguest
+GUEST_NAMES := simpleguest hostileguest benchguest printguest badinitguest
 GUEST_ELFS := $(GUEST_NAMES:%=guests/bin/%.elf)
 
 guests: $(GUEST_ELFS)

@@ -307,3 +307,99 @@ HOSTILE_CASE(resources, double_free, "DoubleFree", 4, "guest heap corrupted",
 	     "already freed")
 HOSTILE_CASE(resources, deep_recursion, "DeepRecursion", 4, "stack overflow", "dive",
 	     "524288 bytes", "--stack")
+
+/* ---- Initialisation that misbehaves ------------------------------------------------- */
+
+#define BADINIT_MANIFEST TEST_DIR "/badinit.yaml"
+
+/* Runs badinitguest through a manifest that lets its init read BADINIT = mode, with the
+ * options given (or NULL) and, unless they are --batch or --save-snapshot, its Ok. */
+static struct outcome badinit(const char *mode, const char *opt1, const char *opt2)
+{
+	static const char manifest[] = "guest: ../../guests/bin/badinitguest.elf\n"
+				       "host_functions: [GetEnv, HostPrint]\n"
+				       "env: [BADINIT]\nlimits: {max_output: 1000}\n";
+	char cmd[256];
+	FILE *f;
+
+	mkdir("build", 0755);
+	mkdir(TEST_DIR, 0755);
+	f = fopen(BADINIT_MANIFEST, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(manifest, 1, sizeof manifest - 1, f), sizeof manifest - 1);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(cmd, sizeof cmd, "BADINIT=%s exec \"$0\" %s %s %s %s </dev/null", mode,
+		 opt1 ? opt1 : "", opt2 ? opt2 : "", BADINIT_MANIFEST,
+		 opt1 != NULL && (strcmp(opt1, "--batch") == 0 ||
+				  strcmp(opt1, "--save-snapshot") == 0) ? "" : "Ok");
+	return run_argv(NULL, 0, (const char *const[]){ "sh", "-c", cmd, hlrun_bin(), NULL });
+}
+
+Test(init, well_behaved_without_badinit, .timeout = 60)
+{
+	struct outcome o = badinit("", NULL, NULL);
+
+	expect_ok(o, "1\n");
+	outcome_free(&o);
+}
+
+Test(init, crash_is_exit_4_naming_init, .timeout = 60)
+{
+	struct outcome o = badinit("crash", NULL, NULL);
+
+	expect_fail(&o, 4, "badinit.yaml: init: invalid opcode (#UD)", "in hl_guest_init", NULL);
+	expect_one_line(&o);
+	outcome_free(&o);
+}
+
+Test(init, abort_is_exit_4_naming_init, .timeout = 60)
+{
+	struct outcome o = badinit("abort", NULL, NULL);
+
+	expect_fail(&o, 4, "init: guest aborted with code 9: init gave up", NULL);
+	outcome_free(&o);
+}
+
+Test(init, spin_times_out_naming_init, .timeout = 60)
+{
+	struct outcome o = badinit("spin", "-t", "1s");
+
+	expect_fail(&o, 124, "init: timed out after 1000 ms", NULL);
+	outcome_free(&o);
+}
+
+/* HostPrint during init is bounded by max_output: exactly 1000 bytes get out. */
+Test(init, flood_stops_at_max_output, .timeout = 60)
+{
+	struct outcome o = badinit("flood", "-t", "1s");
+
+	cr_assert_eq(o.status, 124, "status %d: %s", o.status, o.err);
+	cr_assert_eq(o.out_len, 1000, "%zu bytes on stdout", o.out_len);
+	for (size_t i = 0; i < o.out_len; i++)
+		cr_assert_eq(o.out[i], 'f', "byte %zu", i);
+	cr_assert(strstr(o.err, "init: timed out after 1000 ms") != NULL, "%s", o.err);
+	outcome_free(&o);
+}
+
+Test(init, bad_dispatch_address_is_a_protocol_violation, .timeout = 60)
+{
+	struct outcome o = badinit("dispatch", NULL, NULL);
+
+	expect_fail(&o, 4, "guest init reported dispatch address 0x1000, which is not in its "
+		    "code (protocol violation)", NULL);
+	outcome_free(&o);
+}
+
+/* In batch mode and when saving a snapshot, a failing init ends the run before any call
+ * or file. */
+Test(init, crash_in_batch_and_save, .timeout = 60)
+{
+	struct outcome o = badinit("crash", "--batch", NULL);
+
+	expect_fail(&o, 4, "init: invalid opcode (#UD)", NULL);
+	outcome_free(&o);
+	o = badinit("crash", "--save-snapshot", TEST_DIR "/badinit.snap");
+	expect_fail(&o, 4, "init: invalid opcode (#UD)", NULL);
+	cr_assert_neq(access(TEST_DIR "/badinit.snap", F_OK), 0);
+	outcome_free(&o);
+}
