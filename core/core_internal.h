@@ -44,6 +44,8 @@ struct sbx_timer {
 
 enum hl_err sbx_timer_init(struct sbx_timer *t, struct hv_vm *vm, struct hl_diag *d);
 void sbx_timer_fini(struct sbx_timer *t);
+/* The one-shot timer value of ms milliseconds (0: disarmed), no interval. */
+void sbx_timer_spec(uint64_t ms, struct itimerspec *its);
 /* Arms the timer ms milliseconds from now; 0 disarms it and drops a tick left pending. */
 enum hl_err sbx_timer_arm(struct sbx_timer *t, uint64_t ms, struct hl_diag *d);
 /* True once the armed deadline has passed. */

@@ -82,16 +82,18 @@ void sbx_timer_fini(struct sbx_timer *t)
 	}
 }
 
+void sbx_timer_spec(uint64_t ms, struct itimerspec *its)
+{
+	*its = (struct itimerspec){ .it_value = { .tv_sec = (time_t)(ms / 1000),
+						  .tv_nsec = (long)(ms % 1000) * 1000000 } };
+}
+
 enum hl_err sbx_timer_arm(struct sbx_timer *t, uint64_t ms, struct hl_diag *d)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its;
 
-	t->deadline_ns = 0;
-	if (ms != 0) {
-		its.it_value.tv_sec = (time_t)(ms / 1000);
-		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000;
-		t->deadline_ns = sbx_now_ns() + ms * 1000000;
-	}
+	sbx_timer_spec(ms, &its);
+	t->deadline_ns = ms != 0 ? sbx_now_ns() + ms * 1000000 : 0;
 	if (timer_settime(t->id, 0, &its, NULL) < 0)
 		return hl_fail(d, HL_E_INTERNAL, "timer_settime: %s", strerror(errno));
 	/* Disarmed, no new tick can come; a tick of the deadline just passed may wait. */

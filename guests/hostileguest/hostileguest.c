@@ -857,20 +857,24 @@ HL_EXPORT(ReadFileRace, read_file_race, HL_T_STRING, HL_T_STRING, HL_T_STRING, H
 
 /* ---- Floods ------------------------------------------------------------------------- */
 
-/* HostPrint forever, ignoring every refusal: only the timeout ends it. */
+/* HostPrint of size bytes ('p's and a newline) forever, ignoring every refusal: only the
+ * timeout ends it. */
 static int print_flood(const struct hl_value *a, struct hl_value *r)
 {
-	static char line[101];
+	static char line[65537];
+	int32_t size = a[0].u.i32;
 
-	(void)a;
 	(void)r;
-	memset(line, 'p', sizeof line - 2);
-	line[sizeof line - 2] = '\n';
+	if (size < 1 || size > 65536)
+		return hl_error(22, "PrintFlood: %d bytes, not 1 to 65536", size);
+	memset(line, 'p', (size_t)size - 1);
+	line[size - 1] = '\n';
+	line[size] = '\0';
 	for (;;)
 		(void)hl_host_print(line);
 	return 0;
 }
-HL_EXPORT(PrintFlood, print_flood, HL_T_VOID);
+HL_EXPORT(PrintFlood, print_flood, HL_T_VOID, HL_T_I32);
 
 /* 8 MiB of bytes (the heap region itself) against a 4 MiB output buffer. */
 static int huge_result(const struct hl_value *a, struct hl_value *r)

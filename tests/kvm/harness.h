@@ -182,6 +182,32 @@ __attribute__((unused)) static void outcome_free(struct outcome *o)
 	free(o->err);
 }
 
+/* How long a run that does nothing takes here and now: the yardstick for a timeout. */
+__attribute__((unused)) static double noop_seconds(void)
+{
+	const char *argv[] = { "hlrun", GUEST, "Echo", "x", NULL };
+	struct outcome o = run_argv(NULL, 0, argv);
+	double s = o.seconds;
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	free(o.out);
+	free(o.err);
+	return s;
+}
+
+/* A run with a time limit of limit_s seconds took at least that, and at most that plus
+ * what a run that does nothing took (noop_s, measured in the same test: emulation makes
+ * everything slow) twice over and half a second: a timer that fires late, say at twice
+ * the limit, fails this. */
+#define expect_timely(o, limit_s, noop_s)                                                \
+	do {                                                                             \
+		cr_assert_geq((o).seconds, (limit_s), "took %.3f s, limit %.3f s",       \
+			      (o).seconds, (double)(limit_s));                          \
+		cr_assert_leq((o).seconds, (limit_s) + 2 * (noop_s) + 0.5,               \
+			      "took %.3f s for a limit of %.3f s, a no-op run %.3f s",   \
+			      (o).seconds, (double)(limit_s), (noop_s));                \
+	} while (0)
+
 /* Asserts status, exact stdout and empty stderr. */
 #define expect_ok(o, expected_out)                                                        \
 	do {                                                                               \
