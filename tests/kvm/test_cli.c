@@ -404,3 +404,32 @@ Test(cli, seccomp_filter_is_in_force, .timeout = 120)
 	cr_assert_eq(seccomp_mode("", 100), '2');
 	cr_assert_eq(seccomp_mode("--no-seccomp", 10), '0');
 }
+
+/* The buffers' bounds, exactly: with 4 KiB buffers, a call message (16-byte header,
+ * "Echo" padded to 8, an 8-byte value header, the string and its NUL padded to 8) and a
+ * result (16 + 8 + the bytes padded to 8) of exactly 4096 bytes go through; one byte
+ * more of argument or result does not. */
+Test(cli, buffers_hold_exactly_their_size)
+{
+	static char arg[4065];
+	struct outcome o;
+
+	memset(arg, 'a', 4063);
+	o = hlrun("--input-size", "4KiB", GUEST, "Echo", arg, NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(o.out_len, 4064);
+	outcome_free(&o);
+	arg[4063] = 'a';
+	o = hlrun("--input-size", "4KiB", GUEST, "Echo", arg, NULL);
+	expect_fail(&o, 2, "Echo: arguments take 4104 bytes, more than the input buffer (4096 "
+		    "bytes); raise --input-size", NULL);
+	outcome_free(&o);
+	o = hlrun("--output-size", "4KiB", GUEST, "LargeOutput", "4072", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(o.out_len, 4072);
+	outcome_free(&o);
+	o = hlrun("--output-size", "4KiB", GUEST, "LargeOutput", "4073", NULL);
+	expect_fail(&o, 4, "LargeOutput: result does not fit the output buffer", "4104 bytes",
+		    "4096 bytes", "--output-size", NULL);
+	outcome_free(&o);
+}

@@ -494,6 +494,74 @@ ParameterizedTest(struct bad_case *c, loader, rejects)
 	free(m);
 }
 
+/* ---- Bounds, exactly: accepted at the bound, refused one past it ---------------------- */
+
+struct bound_case {
+	char what[48];
+	struct edit at[3];   /* the guest at the bound: accepted */
+	struct edit past[3]; /* one past it: refused with msg */
+	char msg[120];
+};
+
+#define IMAGE_END ((uint64_t)HL_IMAGE_BASE + HL_IMAGE_MAX)
+
+ParameterizedTestParameters(loader, bounds)
+{
+	static struct bound_case cases[] = {
+		{ "file bytes end at the file's end",
+		  { SET(ph[2].p_filesz, FILE_LEN - DATA_OFF) },
+		  { SET(ph[2].p_filesz, FILE_LEN - DATA_OFF + 1) },
+		  "segment 2: file bytes [0x3000, +0x601) extend beyond the end of the file "
+		  "(13824 bytes)" },
+		{ "entry at the last byte the file provides",
+		  { SET(ph[0].p_memsz, TEXT_SIZE + 0x100), SET(eh.e_entry, TEXT_ADDR + TEXT_SIZE - 1) },
+		  { SET(ph[0].p_memsz, TEXT_SIZE + 0x100), SET(eh.e_entry, TEXT_ADDR + TEXT_SIZE) },
+		  "entry point 0x201100 is in the zero-filled part of segment 0" },
+		{ "segment ends at the image window's end",
+		  { SET(ph[2].p_memsz, IMAGE_END - DATA_ADDR) },
+		  { SET(ph[2].p_memsz, IMAGE_END - DATA_ADDR + 1) },
+		  "segment 2: [0x203000, +0x3ffd001) lies outside the guest image window "
+		  "[0x200000, 0x4200000)" },
+		{ "file bytes as long as the memory",
+		  { SET(ph[0].p_filesz, TEXT_SIZE), SET(ph[0].p_memsz, TEXT_SIZE) },
+		  { SET(ph[0].p_filesz, TEXT_SIZE + 1), SET(ph[0].p_memsz, TEXT_SIZE) },
+		  "segment 0: file size 0x101 exceeds memory size 0x100" },
+		{ "64 program headers",
+		  { SET(eh.e_phnum, 64) },
+		  { SET(eh.e_phnum, 65) },
+		  "too many program headers (65, at most 64)" },
+	};
+	return cr_make_param_array(struct bound_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+static struct image *edited(const struct edit *edits)
+{
+	struct image *m = build();
+
+	for (size_t i = 0; i < 3 && edits[i].width != 0; i++)
+		memcpy((uint8_t *)m + edits[i].off, &edits[i].value, edits[i].width);
+	return m;
+}
+
+ParameterizedTest(struct bound_case *c, loader, bounds)
+{
+	struct image *m = edited(c->at);
+	struct ldr_guest *g = NULL;
+	struct hl_diag d = { 0 };
+	enum hl_err err = parse(m, &g, &d);
+
+	free(m);
+	cr_assert_eq(err, HL_OK, "%s: refused at the bound: %s", c->what, d.msg);
+	ldr_close(g);
+	g = NULL;
+	m = edited(c->past);
+	cr_assert_eq(parse(m, &g, &d), HL_E_INVALID, "%s: accepted one past the bound",
+		     c->what);
+	cr_assert_not_null(strstr(d.msg, c->msg), "%s: message \"%s\" lacks \"%s\"", c->what,
+			   d.msg, c->msg);
+	free(m);
+}
+
 /* ---- A valid guest ------------------------------------------------------------------- */
 
 Test(loader, fixture_names_line_up)

@@ -104,6 +104,15 @@ static const struct bad_manifest {
 						  "range (4KiB to 4GiB)" },
 	{ "guest: a\nmemory: {output: 5GiB}\n", 0, "t.yaml:2:18: memory.output '5GiB' is out "
 						   "of range (4KiB to 4GiB)" },
+	/* One past each bound (the bounds themselves are accepted, see values). */
+	{ "guest: a\nmemory: {heap: 4294967297}\n", 0, "t.yaml:2:16: memory.heap '4294967297' "
+						       "is out of range (4KiB to 4GiB)" },
+	{ "guest: a\nlimits: {max_output: 4294967297}\n", 0, "t.yaml:2:22: limits.max_output "
+							     "'4294967297' is out of range "
+							     "(1 to 4GiB)" },
+	{ "guest: a\nlimits: {timeout: 86400001ms}\n", 0, "t.yaml:2:19: limits.timeout: "
+							  "duration '86400001ms' is longer than "
+							  "the maximum (24h)" },
 	{ "guest: a\nmemory: {heap: 99999999999999999999}\n", 0,
 	  "t.yaml:2:16: memory.heap: size '99999999999999999999' is too large" },
 	{ "guest: a\nmemory: {heap: 17179869184G}\n", 0,
@@ -447,6 +456,9 @@ ParameterizedTestParameters(manifest, values)
 		{ "limits: {timeout", "0.5ms", 1 },
 		{ "limits: {timeout", "2m", 120000 },
 		{ "limits: {timeout", "24h", 86400000 },
+		{ "limits: {timeout", "86400000ms", 86400000 },
+		{ "memory: {heap", "4294967296", 4ull << 30 },
+		{ "limits: {max_output", "4294967296", 4ull << 30 },
 	};
 
 	return cr_make_param_array(struct value_case, cases, sizeof cases / sizeof cases[0]);

@@ -747,3 +747,33 @@ Test(wire, fuzz_decode_stays_inside_and_reencodes_exactly, .timeout = 120)
 		     "(first at iteration %llu)", (unsigned long long)differ,
 		     (unsigned long long)accepted, (unsigned long long)first);
 }
+
+/* Decoding, exactly at the bounds: a message in a buffer of its own size is read; one
+ * byte less is too short; a declared size one past the buffer is refused; a value whose
+ * length ends exactly at the message's end is read, one byte more runs past it. */
+Test(wire, decode_bounds_are_exact)
+{
+	struct hl_message m = msg(HL_MSG_CALL, "Echo"), out;
+	uint64_t size;
+	uint8_t *buf;
+	uint32_t declared, len;
+
+	add(&m, v_str("1234567"));
+	buf = encode(&m, &size);
+	cr_assert_eq(hlw_decode(buf, size, &out), HLW_OK);
+	cr_assert_eq(hlw_decode(buf, size - 1, &out), HLW_E_SHORT);
+	memcpy(&declared, buf + 8, sizeof declared);
+	cr_assert_eq(declared, size);
+	declared = (uint32_t)size + 8;
+	memcpy(buf + 8, &declared, sizeof declared);
+	cr_assert_eq(hlw_decode(buf, size, &out), HLW_E_SHORT);
+	declared = (uint32_t)size;
+	memcpy(buf + 8, &declared, sizeof declared);
+	/* The string's length: 7 bytes and its NUL end the message exactly. */
+	memcpy(&len, buf + 24 + 4, sizeof len);
+	cr_assert_eq(len, 7);
+	len = 8;
+	memcpy(buf + 24 + 4, &len, sizeof len);
+	cr_assert_eq(hlw_decode(buf, size, &out), HLW_E_LEN);
+	free(buf);
+}
