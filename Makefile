@@ -149,7 +149,7 @@ $(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
 
 tests: $(TEST_BINS)
 
-check: check-runner check-unit lint-man fuzz-smoke check-kvm check-san
+check: check-runner check-unit lint-man check-docs fuzz-smoke check-kvm check-san
 
 check-unit: all $(UNIT_BINS)
 	tests/run-suite $(UNIT_BINS)
@@ -198,6 +198,10 @@ lint-man:
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "mandoc -Tlint: $(words $(MAN_PAGES)) pages clean"
 
+# --help, hlrun(1) and the option parser name the same options and exit statuses.
+check-docs: $(HLRUN)
+	tests/docs/check ./$(HLRUN)
+
 # Runs a sample guest function; through the test VM where the host has no /dev/kvm.
 demo: deps all
 	@tests/vm/run sh -c 'set -x; ./hlrun $(DEMO_GUEST) Echo "hello from a micro-VM" && \
@@ -220,7 +224,7 @@ deps:
 clean:
 	rm -rf $(B) hlrun guests/bin
 
-.PHONY: all guests tests check check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
+.PHONY: all guests tests check check-docs check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
 	lint-man demo install deps clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

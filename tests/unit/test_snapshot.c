@@ -66,12 +66,12 @@ static uint8_t pattern(uint64_t gpa)
 	return (uint8_t)(gpa * 7 + (gpa >> 12) * 13 + 1);
 }
 
-/* A snapshot source for the guest ELF at elf_path: three runs (image, input, heap), two
- * host functions, a patterned vCPU state. */
-static struct fixture *setup(const char *elf_path)
+/* A snapshot source for the guest ELF at elf_path with a heap of heap bytes: three runs
+ * (image, input, heap), two host functions, a patterned vCPU state. */
+static struct fixture *setup_heap(const char *elf_path, uint64_t heap)
 {
 	struct fixture *fx = calloc(1, sizeof *fx);
-	struct sbx_config cfg = { .heap_size = HEAP, .stack_size = STACK, .input_size = INPUT,
+	struct sbx_config cfg = { .heap_size = heap, .stack_size = STACK, .input_size = INPUT,
 				  .output_size = OUTPUT };
 	struct hl_diag d = { 0 };
 
@@ -93,7 +93,7 @@ static struct fixture *setup(const char *elf_path)
 	fx->runs[2] = (struct snap_extent){ fx->l.heap, 3, 0 };
 	fx->src = (struct snap_source){
 		.elf = fx->elf, .elf_size = fx->elf_size, .names = fx->names, .nnames = 2,
-		.vcpu = fx->vcpu, .vcpu_size = HV_STATE_SIZE, .heap_size = HEAP,
+		.vcpu = fx->vcpu, .vcpu_size = HV_STATE_SIZE, .heap_size = heap,
 		.stack_size = STACK, .input_size = INPUT, .output_size = OUTPUT,
 		.mem_size = fx->l.mem_size, .dispatch = ldr_entry(fx->g), .mem = fx->mem,
 		.runs = fx->runs, .nruns = NRUNS,
@@ -103,6 +103,11 @@ static struct fixture *setup(const char *elf_path)
 	cr_assert_not_null(mkdtemp(fx->dir));
 	snprintf(fx->path, sizeof fx->path, "%s/t.snap", fx->dir);
 	return fx;
+}
+
+static struct fixture *setup(const char *elf_path)
+{
+	return setup_heap(elf_path, HEAP);
 }
 
 /* Entries of dir other than . and .. */
@@ -329,6 +334,35 @@ Test(snapshot, adjacent_extents_accepted)
 	cr_assert_eq(f->extents[1].gpa, f->extents[0].gpa + 2 * PAGE);
 	snap_free(f);
 	free(b);
+	teardown(fx);
+}
+
+/* The most extents a snapshot may have, one page each: written, and read back in full.
+ * One more is refused by the writer (writer_refuses) and the reader (corrupt). */
+Test(snapshot, most_extents_accepted)
+{
+	struct fixture *fx = setup_heap(GUEST, (uint64_t)SNAP_MAX_EXTENTS * PAGE);
+	struct snap_extent *runs = calloc(SNAP_MAX_EXTENTS, sizeof *runs);
+	size_t len;
+	uint8_t *b;
+	struct snap_file *f;
+
+	cr_assert_not_null(runs);
+	for (size_t i = 0; i < SNAP_MAX_EXTENTS; i++)
+		runs[i] = (struct snap_extent){ fx->l.heap + i * PAGE, 1, 0 };
+	fx->src.runs = runs;
+	fx->src.nruns = SNAP_MAX_EXTENTS;
+	b = write_file(fx, &len);
+	f = parse_ok(b, len);
+	cr_assert_eq(f->h.nextents, SNAP_MAX_EXTENTS);
+	cr_assert_eq(len, f->h.data_offset + (uint64_t)SNAP_MAX_EXTENTS * PAGE);
+	cr_assert_eq(f->extents[SNAP_MAX_EXTENTS - 1].gpa,
+		     fx->l.heap + (SNAP_MAX_EXTENTS - 1) * (uint64_t)PAGE);
+	cr_assert_eq(memcmp(b + f->extents[SNAP_MAX_EXTENTS - 1].offset,
+			    fx->mem + f->extents[SNAP_MAX_EXTENTS - 1].gpa, PAGE), 0);
+	snap_free(f);
+	free(b);
+	free(runs);
 	teardown(fx);
 }
 
