@@ -30,6 +30,10 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(getppid), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(getrlimit),
 	SCMP_SYS(prlimit64), SCMP_SYS(dup), SCMP_SYS(fcntl),
 #endif
+#ifdef HLRUN_COVERAGE
+	/* gcov writes its counts at exit into each .gcda file, locked (opened below). */
+	SCMP_SYS(fcntl),
+#endif
 };
 
 /* ioctl: the VM's and vCPU's own requests, and the terminal query stdio makes on first
@@ -51,7 +55,9 @@ static int allow_ioctls(scmp_filter_ctx ctx, const struct hv_vm *vm)
 }
 
 /* Files open for reading only: ReadFile may not create or write anything.  LeakSanitizer
- * reads /proc/self/task with the legacy open(2), so sanitizer builds allow that as well. */
+ * reads /proc/self/task with the legacy open(2), so sanitizer builds allow that as well;
+ * coverage builds open their .gcda files as gcov does, read-write and created if need be
+ * (but never exclusively or truncated). */
 static int allow_open_read_only(scmp_filter_ctx ctx)
 {
 	const scmp_datum_t mask = O_ACCMODE | O_CREAT | O_TRUNC;
@@ -62,14 +68,25 @@ static int allow_open_read_only(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
 				      SCMP_A1(SCMP_CMP_MASKED_EQ, mask, O_RDONLY));
 #endif
+#ifdef HLRUN_COVERAGE
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, mask | O_EXCL,
+					      O_RDWR | O_CREAT));
+#endif
 	return rc;
 }
 
 /* Saving a snapshot writes the temporary file created before confinement and syncs it;
- * the helper process renames or removes it (core/snapshot_write.c). */
+ * the helper process renames or removes it when told on a socket made before
+ * (core/snapshot_write.c). */
 static int allow_save(scmp_filter_ctx ctx)
 {
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fsync), 0);
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fsync), 0);
+
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 0);
+	return rc;
 }
 
 enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d)

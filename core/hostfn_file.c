@@ -23,6 +23,7 @@ struct sbx_file_root {
 	char *name;       /* a file entry's last component; NULL for a directory */
 	char *written;    /* the entry as written, made absolute and normalised */
 	char *real;       /* its real path */
+	int error;        /* with dirfd -1: why the entry could not be opened */
 };
 
 int sbx_normalize_path(const char *cwd, const char *path, char *out, size_t cap)
@@ -78,7 +79,8 @@ void sbx_files_close(struct sbx *s)
 	s->cwd = NULL;
 }
 
-/* Opens entry e into r; an entry that does not resolve is left closed (dirfd -1). */
+/* Opens entry e into r.  An entry that does not resolve (it need not exist) is left
+ * closed, dirfd -1, with the reason in r->error for ReadFile to report. */
 static enum hl_err open_root(const char *cwd, const char *e, struct sbx_file_root *r,
 			     struct hl_diag *d)
 {
@@ -86,17 +88,23 @@ static enum hl_err open_root(const char *cwd, const char *e, struct sbx_file_roo
 	struct stat st;
 	char *slash;
 
-	*r = (struct sbx_file_root){ .dirfd = -1 };
+	*r = (struct sbx_file_root){ .dirfd = -1, .error = ENAMETOOLONG };
 	if (sbx_normalize_path(cwd, e, norm, sizeof norm) != 0)
 		return HL_OK;
 	r->written = strdup(norm);
 	r->real = realpath(e, NULL);
+	r->error = errno;
 	if (r->written == NULL || (r->real == NULL && errno == ENOMEM))
 		return hl_fail(d, HL_E_INTERNAL, "out of memory");
-	if (r->real == NULL || stat(r->real, &st) != 0)
+	if (r->real == NULL)
 		return HL_OK;
+	if (stat(r->real, &st) != 0) {
+		r->error = errno;
+		return HL_OK;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		r->dirfd = open(r->real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		r->error = errno;
 		return HL_OK;
 	}
 	slash = strrchr(r->real, '/');
@@ -105,6 +113,7 @@ static enum hl_err open_root(const char *cwd, const char *e, struct sbx_file_roo
 		return hl_fail(d, HL_E_INTERNAL, "out of memory");
 	*slash = '\0';
 	r->dirfd = open(slash == r->real ? "/" : r->real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	r->error = errno;
 	*slash = '/';
 	return HL_OK;
 }
@@ -117,10 +126,12 @@ enum hl_err sbx_files_open(struct sbx *s, struct hl_diag *d)
 	if (p->nfiles == 0)
 		return HL_OK;
 	s->cwd = getcwd(NULL, 0);
-	s->roots = calloc(p->nfiles, sizeof *s->roots);
-	if (s->cwd == NULL || s->roots == NULL)
+	if (s->cwd == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "cannot read the working directory: %s",
 			       strerror(errno));
+	s->roots = calloc(p->nfiles, sizeof *s->roots);
+	if (s->roots == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "out of memory");
 	for (size_t i = 0; i < p->nfiles && err == HL_OK; i++, s->nroots++)
 		err = open_root(s->cwd, p->files[i], &s->roots[i], d);
 	return err;
@@ -142,7 +153,8 @@ static const char *below(const char *norm, const char *root)
 	return n == 1 ? norm + 1 : NULL; /* the root directory "/" */
 }
 
-/* The entry that holds norm and the rest of the path below it, or NULL. */
+/* The entry that holds norm and the rest of the path below it, or NULL.  An open entry
+ * comes first; else a closed one whose path as written holds norm (for its error). */
 static const struct sbx_file_root *find_root(const struct sbx *s, const char *norm,
 					     const char **rest)
 {
@@ -155,6 +167,13 @@ static const struct sbx_file_root *find_root(const struct sbx *s, const char *no
 		if (*rest == NULL && r->real != NULL)
 			*rest = below(norm, r->real);
 		if (*rest != NULL && (r->name == NULL || **rest == '\0'))
+			return r;
+	}
+	for (size_t i = 0; i < s->nroots; i++) {
+		const struct sbx_file_root *r = &s->roots[i];
+
+		if (r->dirfd < 0 && r->written != NULL &&
+		    (*rest = below(norm, r->written)) != NULL)
 			return r;
 	}
 	return NULL;
@@ -298,6 +317,8 @@ enum hl_err sbx_host_read_file(struct sbx *s, const struct hl_value *args,
 	if (s->cwd == NULL || sbx_normalize_path(s->cwd, path, norm, sizeof norm) != 0 ||
 	    (r = find_root(s, norm, &rest)) == NULL)
 		return deny(o, path);
+	if (r->dirfd < 0)
+		return cannot(o, path, r->error);
 	if (*rest == '\0' && r->name == NULL)
 		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: '%.*s' is not a regular "
 				       "file", QUOTE_MAX, path);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,7 +20,8 @@ struct snap_out {
 	char *path;
 	char *tmp;      /* the temporary file's name, beside path */
 	int fd;         /* the temporary file, until written */
-	int cmd;        /* to the helper: 'p' publishes; end of file removes */
+	int cmd;        /* to the helper: 'p' publishes; end of file removes.  A socket:
+			 * sent to with MSG_NOSIGNAL, a helper gone is an error, not SIGPIPE */
 	int res;        /* from the helper: 0 or the errno of its rename */
 	bool published;
 };
@@ -45,20 +47,20 @@ __attribute__((noreturn)) static void helper(const char *tmp, const char *path)
 	_exit(0);
 }
 
-/* Forks the helper with the pipes' ends on its fds 0 and 1 and nothing else open; it is
- * a grandchild, reaped here at once, so that hlrun, which cannot wait once confined,
- * leaves no zombie. */
+/* Forks the helper with the command socket's and the result pipe's ends on its fds 0 and
+ * 1 and nothing else open; it is a grandchild, reaped here at once, so that hlrun, which
+ * cannot wait once confined, leaves no zombie.  Returns 0 or an errno. */
 static int start_helper(struct snap_out *o, int cmd_r, int res_w)
 {
 	pid_t pid = fork(), got;
 	int ws;
 
 	if (pid < 0)
-		return -1;
+		return errno;
 	if (pid == 0) {
 		pid = fork();
 		if (pid != 0)
-			_exit(pid < 0);
+			_exit(pid < 0 ? errno : 0);
 		if (dup2(cmd_r, 0) < 0 || dup2(res_w, 1) < 0 ||
 		    close_range(2, ~0u, 0) != 0)
 			_exit(1);
@@ -66,7 +68,9 @@ static int start_helper(struct snap_out *o, int cmd_r, int res_w)
 	}
 	while ((got = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
 		;
-	return got == pid && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
+	if (got != pid)
+		return errno;
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : ECHILD;
 }
 
 enum hl_err snap_out_open(const char *path, struct snap_out **out, struct hl_diag *d)
@@ -76,25 +80,30 @@ enum hl_err snap_out_open(const char *path, struct snap_out **out, struct hl_dia
 	enum hl_err err = HL_OK;
 
 	*out = NULL;
-	if (o == NULL || (o->path = strdup(path)) == NULL ||
-	    asprintf(&o->tmp, "%s.XXXXXX", path) < 0) {
-		if (o != NULL)
-			o->tmp = NULL;
+	if (o == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "%s: out of memory", path);
+	o->fd = o->cmd = o->res = -1;
+	if ((o->path = strdup(path)) == NULL || asprintf(&o->tmp, "%s.XXXXXX", path) < 0) {
+		o->tmp = NULL;
 		snap_out_close(o);
 		return hl_fail(d, HL_E_INTERNAL, "%s: out of memory", path);
 	}
-	o->cmd = o->res = -1;
 	o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (o->fd < 0) {
 		err = hl_fail(d, HL_E_USAGE, "%s: cannot create snapshot: %s", path,
 			      strerror(errno));
 		free(o->tmp);
 		o->tmp = NULL;
-	} else if (pipe2(cmd, O_CLOEXEC) != 0 || pipe2(res, O_CLOEXEC) != 0 ||
-		   start_helper(o, cmd[0], res[1]) != 0) {
-		err = hl_fail(d, HL_E_INTERNAL, "%s: cannot start the process that publishes "
-			      "it: %s", path, strerror(errno));
-		unlink(o->tmp);
+	} else {
+		int e = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cmd) != 0 ||
+					pipe2(res, O_CLOEXEC) != 0 ?
+				errno : start_helper(o, cmd[0], res[1]);
+
+		if (e != 0) {
+			err = hl_fail(d, HL_E_INTERNAL, "%s: cannot start the process that "
+				      "publishes it: %s", path, strerror(e));
+			unlink(o->tmp);
+		}
 	}
 	o->cmd = cmd[1];
 	o->res = res[0];
@@ -116,7 +125,7 @@ static int ask_helper(struct snap_out *o, char c)
 	int e = EPIPE;
 	ssize_t r;
 
-	if (c != 0 && write(o->cmd, &c, 1) != 1)
+	if (c != 0 && send(o->cmd, &c, 1, MSG_NOSIGNAL) != 1)
 		return errno;
 	close(o->cmd);
 	o->cmd = -1;

@@ -213,6 +213,7 @@ static enum hl_err enter_ring3(struct hv_vm *vm, uint32_t tss_limit, struct hl_d
 		struct kvm_msr_entry lstar;
 	} msrs = { .head.nmsrs = 1,
 		   .lstar = { .index = MSR_LSTAR, .data = ring0_va(vm, R0_SYSCALL) } };
+	int rc;
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->sregs) < 0)
 		return hl_fail(d, HL_E_INTERNAL, "KVM_GET_SREGS: %s", strerror(errno));
@@ -225,8 +226,10 @@ static enum hl_err enter_ring3(struct hv_vm *vm, uint32_t tss_limit, struct hl_d
 			       vm->path, (unsigned long long)vm->xcr0, strerror(errno));
 	if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
 		return hl_fail(d, HL_E_INTERNAL, "KVM_SET_FPU: %s", strerror(errno));
-	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != 1)
-		return hl_fail(d, HL_E_INTERNAL, "cannot set the vCPU's LSTAR");
+	rc = ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs);
+	if (rc != 1)
+		return hl_fail(d, HL_E_INTERNAL, "cannot set the vCPU's LSTAR (KVM_SET_MSRS: %s)",
+			       rc < 0 ? strerror(errno) : "refused");
 	return HL_OK;
 }
 

@@ -37,6 +37,9 @@ static enum hl_err open_device(const char *path, int *fd, struct hl_diag *d)
 static enum hl_err check_api(struct hv_vm *vm, const char *path, struct hl_diag *d)
 {
 	vm->api_version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (vm->api_version < 0)
+		return hl_fail(d, HL_E_NOKVM, "%s: cannot read the KVM API version: %s", path,
+			       strerror(errno));
 	if (vm->api_version != KVM_API_EXPECTED)
 		return hl_fail(d, HL_E_NOKVM, "%s: KVM API version %d, need %d", path,
 			       vm->api_version, KVM_API_EXPECTED);
@@ -64,6 +67,9 @@ enum hl_err hv_create_vm(struct hv_vm *vm, struct hl_diag *d)
 		return hl_fail(d, HL_E_NOKVM, "%s: cannot create a vCPU: %s", path,
 			       strerror(errno));
 	mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_size < 0)
+		return hl_fail(d, HL_E_INTERNAL, "%s: cannot read the size of the vCPU run area: "
+			       "%s", path, strerror(errno));
 	if (mmap_size < (int)sizeof(struct kvm_run))
 		return hl_fail(d, HL_E_INTERNAL, "%s: bad vCPU mmap size %d", path, mmap_size);
 	vm->run_size = (size_t)mmap_size;

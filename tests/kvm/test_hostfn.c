@@ -99,7 +99,7 @@ static enum hl_err call(struct fixture *f, const char *fn, const struct hl_value
 /* sbx_call() copies its arguments with memcpy, so even none come from a real array. */
 static enum hl_err call0(struct fixture *f, const char *fn, struct hl_value *res)
 {
-	struct hl_value none[1];
+	struct hl_value none[1] = { 0 };
 
 	return call(f, fn, none, 0, res);
 }
@@ -726,6 +726,33 @@ Test(hostfn, read_missing_file_inside_says_so_outside_does_not)
 	expect_outside(&f, "missing.txt");
 	expect_outside(&f, "data/../missing.txt");
 	expect_outside(&f, "nodir/missing.txt");
+	finish(&f);
+}
+
+/* An entry that does not exist when hlrun starts allows nothing, not even once it is
+ * made; what is below it fails with the reason.  An entry that exists beside it still
+ * works. */
+Test(hostfn, read_below_an_entry_missing_at_start)
+{
+	struct fixture f;
+	struct hl_value res;
+	char entry[128], msg[240];
+
+	tree_setup(&f);
+	snprintf(entry, sizeof entry, "%s/later", f.dir);
+	f.files[0] = entry;
+	start(&f);
+	put_dir(f.dir, "later");
+	put_file(f.dir, "later/x.txt", "x", 1);
+	snprintf(msg, sizeof msg, "ReadFile: cannot read '%s/later/x.txt': No such file or "
+		 "directory", f.dir);
+	expect_error(&f, read_rel(&f, "later/x.txt", &res), "ReadFile", E_FAILED, msg);
+	snprintf(msg, sizeof msg, "ReadFile: cannot read '%s/later': No such file or "
+		 "directory", f.dir);
+	expect_error(&f, read_rel(&f, "later", &res), "ReadFile", E_FAILED, msg);
+	expect_outside(&f, "lateral");
+	cr_assert_eq(read_rel(&f, "allowed.txt", &res), HL_OK, "%s", f.d.msg);
+	expect_bytes(&res, "allowed", 7);
 	finish(&f);
 }
 
