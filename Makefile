@@ -6,6 +6,7 @@
 #                   the KVM suite on the host's own /dev/kvm and again in one test-VM
 #                   boot, then check-san
 #   make check-san  unit and KVM suites again, built with AddressSanitizer and UBSan
+#   make coverage   line coverage of each host module by the unit and KVM suites (gcovr)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (make check runs a short smoke)
 #   make bench      the benchmark on the host's /dev/kvm (the test VM without one):
 #                   a table and $(B)/bench/bench.json
@@ -24,12 +25,12 @@ HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 CPPFLAGS  += -I. -D_GNU_SOURCE -MMD -MP
 CFLAGS    += $(CSTD) $(OPT) $(WARN) $(HARDEN)
 
-LIBS      := $(shell $(PKG_CONFIG) --libs libelf yaml-0.1 libseccomp 2>/dev/null)
+LIBS      := $(shell $(PKG_CONFIG) --libs libelf yaml-0.1 libseccomp 2>/dev/null) -lm
 # hlrun itself is linked static-pie: no dynamic loader or library relocations at every
 # start (about half of a cold run's time under emulation, see make bench), and the
 # addresses still randomised.  Sanitizer builds and the tests link dynamically.
 HLRUN_LDFLAGS := -static-pie
-HLRUN_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf yaml-0.1 libseccomp 2>/dev/null)
+HLRUN_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf yaml-0.1 libseccomp 2>/dev/null) -lm
 LIBCFLAGS := $(shell $(PKG_CONFIG) --cflags libelf yaml-0.1 libseccomp 2>/dev/null)
 CRIT_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 CRIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
@@ -48,6 +49,20 @@ HLRUN_LIBS = $(LIBS)
 HARDEN := -fstack-protector-strong
 CFLAGS += $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
+endif
+
+# `make COV=1 TARGET` builds the host side unoptimised with gcov instrumentation into
+# build/cov (hlrun too), for make coverage.
+ifeq ($(COV),1)
+B := build/cov
+HLRUN := $(B)/hlrun
+HLRUN_LDFLAGS :=
+HLRUN_LIBS = $(LIBS)
+OPT := -O0 -g
+HARDEN := -fstack-protector-strong
+CPPFLAGS += -DHLRUN_COVERAGE
+CFLAGS += --coverage
+LDFLAGS += --coverage
 endif
 
 # Quiet by default; `make V=1` shows the commands.
@@ -147,6 +162,12 @@ $(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CRIT_LIBS)
 
+# The fault-injection suite puts itself between hlrun's modules and these functions.
+FAULT_WRAPS := malloc calloc realloc strdup free ioctl mmap open openat read write \
+	memfd_create fcntl fork pipe2 socketpair timer_create timer_settime sigaction \
+	pthread_sigmask getrandom mkdir
+$(B)/tests/kvm/test_faults: LDFLAGS += $(FAULT_WRAPS:%=-Wl,--wrap=%)
+
 tests: $(TEST_BINS)
 
 check: check-runner check-unit lint-man check-docs fuzz-smoke check-kvm check-san
@@ -187,6 +208,16 @@ check-san: all
 	$(SAN_ENV) tests/run-suite $(UNIT_BINS:$(B)/%=build/san/%)
 	$(SAN_ENV) HLRUN=build/san/hlrun tests/vm/run tests/run-suite $(KVM_BINS:$(B)/%=build/san/%)
 
+# Line coverage of the host modules by the unit and KVM suites (the KVM suite on the
+# host's KVM where there is one), per module, and per file in build/cov/coverage.txt.
+coverage: all
+	$(Q)$(MAKE) --no-print-directory COV=1 build/cov/hlrun $(UNIT_BINS:$(B)/%=build/cov/%) \
+		$(KVM_BINS:$(B)/%=build/cov/%)
+	$(Q)find build/cov -name '*.gcda' -delete
+	tests/run-suite $(UNIT_BINS:$(B)/%=build/cov/%)
+	HLRUN=build/cov/hlrun tests/vm/run tests/run-suite $(KVM_BINS:$(B)/%=build/cov/%)
+	tests/coverage/report build/cov $(MODULES)
+
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
 
@@ -225,6 +256,6 @@ clean:
 	rm -rf $(B) hlrun guests/bin
 
 .PHONY: all guests tests check check-docs check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
-	lint-man demo install deps clean
+	coverage lint-man demo install deps clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
