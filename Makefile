@@ -165,7 +165,7 @@ $(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
 # The fault-injection suite puts itself between hlrun's modules and these functions.
 FAULT_WRAPS := malloc calloc realloc strdup free ioctl mmap open openat read write \
 	memfd_create fcntl fork pipe2 socketpair timer_create timer_settime sigaction \
-	pthread_sigmask getrandom mkdir
+	pthread_sigmask getrandom mkdir access
 $(B)/tests/kvm/test_faults: LDFLAGS += $(FAULT_WRAPS:%=-Wl,--wrap=%)
 
 tests: $(TEST_BINS)
@@ -208,14 +208,18 @@ check-san: all
 	$(SAN_ENV) tests/run-suite $(UNIT_BINS:$(B)/%=build/san/%)
 	$(SAN_ENV) HLRUN=build/san/hlrun tests/vm/run tests/run-suite $(KVM_BINS:$(B)/%=build/san/%)
 
-# Line coverage of the host modules by the unit and KVM suites (the KVM suite on the
-# host's KVM where there is one), per module, and per file in build/cov/coverage.txt.
+# Line coverage of the host modules by the unit suite and the KVM suite on both KVMs (the
+# host's, where there is one, and the test VM's), per module, and per file in
+# build/cov/coverage.txt.
 coverage: all
 	$(Q)$(MAKE) --no-print-directory COV=1 build/cov/hlrun $(UNIT_BINS:$(B)/%=build/cov/%) \
 		$(KVM_BINS:$(B)/%=build/cov/%)
 	$(Q)find build/cov -name '*.gcda' -delete
 	tests/run-suite $(UNIT_BINS:$(B)/%=build/cov/%)
-	HLRUN=build/cov/hlrun tests/vm/run tests/run-suite $(KVM_BINS:$(B)/%=build/cov/%)
+	@if [ -e /dev/kvm ]; then HLRUN=build/cov/hlrun HLRUN_VM=never \
+		tests/run-suite $(KVM_BINS:$(B)/%=build/cov/%); fi
+	HLRUN=build/cov/hlrun HLRUN_VM=always tests/vm/run \
+		tests/run-suite $(KVM_BINS:$(B)/%=build/cov/%)
 	tests/coverage/report build/cov $(MODULES)
 
 include tests/fuzz/fuzz.mk

@@ -55,25 +55,29 @@ static bool is_prefix(uint8_t b)
 	       (b & 0xf0) == 0x40;
 }
 
-/* Names the two-byte (0x0f) instructions that ring 3 may not execute; m is the byte after
- * the opcode (ModRM, or the rest of the opcode). */
-static const char *privileged_0f(uint8_t op, uint8_t m)
+/* Names the two-byte (0x0f) instructions that ring 3 may not execute; m points to the
+ * byte after the opcode (ModRM, or the rest of the opcode), NULL past guest memory. */
+static const char *privileged_0f(uint8_t op, const uint8_t *m)
 {
 	static const char *const group7[8] = { [2] = "lgdt", [3] = "lidt", [6] = "lmsw",
 					       [7] = "invlpg" };
 
 	switch (op) {
 	case 0x00:
-		return (m >> 3 & 7) == 2 ? "lldt" : (m >> 3 & 7) == 3 ? "ltr" : NULL;
+		if (m == NULL)
+			return NULL;
+		return (*m >> 3 & 7) == 2 ? "lldt" : (*m >> 3 & 7) == 3 ? "ltr" : NULL;
 	case 0x01:
-		switch (m) {
+		if (m == NULL)
+			return NULL;
+		switch (*m) {
 		case 0xc1: return "vmcall";
 		case 0xd9: return "vmmcall";
 		case 0xd1: return "xsetbv";
 		case 0xf8: return "swapgs";
 		case 0xc8: return "monitor";
 		case 0xc9: return "mwait";
-		default: return m < 0xc0 ? group7[m >> 3 & 7] : NULL;
+		default: return *m < 0xc0 ? group7[*m >> 3 & 7] : NULL;
 		}
 	case 0x05: return "syscall";
 	case 0x06: return "clts";
@@ -109,12 +113,13 @@ static void describe_insn(const struct sbx *s, const struct hv_fault *f, char *b
 		n = s->layout.mem_size - rip;
 	while (i < n && is_prefix(p[i]))
 		i++;
-	if (i + 1 >= n)
+	if (i >= n)
 		return;
 	switch (p[i]) {
 	case 0xe4: case 0xe5: case 0xe6: case 0xe7:
-		snprintf(buf, len, ": %s I/O port 0x%x, which the hlrun ABI does not open to "
-			 "the guest", p[i] & 2 ? "out to" : "in from", p[i + 1]);
+		if (i + 1 < n)
+			snprintf(buf, len, ": %s I/O port 0x%x, which the hlrun ABI does not open "
+				 "to the guest", p[i] & 2 ? "out to" : "in from", p[i + 1]);
 		return;
 	case 0xec: case 0xed: case 0xee: case 0xef:
 	case 0x6c: case 0x6d: case 0x6e: case 0x6f:
@@ -123,14 +128,16 @@ static void describe_insn(const struct sbx *s, const struct hv_fault *f, char *b
 			 "the guest", out ? "out to" : "in from", (unsigned)(f->regs.rdx & 0xffff));
 		return;
 	case 0xcd:
-		snprintf(buf, len, ": int 0x%x: the guest may not raise interrupts", p[i + 1]);
+		if (i + 1 < n)
+			snprintf(buf, len, ": int 0x%x: the guest may not raise interrupts",
+				 p[i + 1]);
 		return;
 	case 0xfa: name = "cli"; break;
 	case 0xfb: name = "sti"; break;
 	case 0xf4: name = "hlt"; break;
 	case 0x0f:
-		if (i + 2 < n)
-			name = privileged_0f(p[i + 1], p[i + 2]);
+		if (i + 1 < n)
+			name = privileged_0f(p[i + 1], i + 2 < n ? &p[i + 2] : NULL);
 		break;
 	}
 	if (name != NULL)

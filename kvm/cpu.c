@@ -24,38 +24,21 @@
 #define LEAF_KVM_FIRST 0x40000000u
 #define LEAF_KVM_LAST 0x400000ffu
 
-enum { EAX, EBX, ECX, EDX };
-
 /* Features that only a kernel could use, or that would promise what the vCPU lacks:
  * virtualisation extensions, MONITOR/MWAIT, the x2APIC and its TSC deadline timer (there
- * is no APIC). */
+ * is no APIC).  All are ECX bits. */
 static const struct {
 	uint32_t function;
-	int reg;
-	uint32_t bits;
+	uint32_t ecx;
 } hidden[] = {
-	{ 1, ECX, (1u << 3) | (1u << 5) | (1u << 6) | (1u << 21) | (1u << 24) },
-	{ 0x80000001u, ECX, 1u << 2 },
+	{ 1, (1u << 3) | (1u << 5) | (1u << 6) | (1u << 21) | (1u << 24) },
+	{ 0x80000001u, 1u << 2 },
 };
 
 struct cpuid_table {
 	struct kvm_cpuid2 head;
 	struct kvm_cpuid_entry2 entries[CPUID_MAX];
 };
-
-static uint32_t *reg_of(struct kvm_cpuid_entry2 *e, int reg)
-{
-	switch (reg) {
-	case EAX:
-		return &e->eax;
-	case EBX:
-		return &e->ebx;
-	case ECX:
-		return &e->ecx;
-	default:
-		return &e->edx;
-	}
-}
 
 static struct kvm_cpuid_entry2 *find(struct cpuid_table *t, uint32_t function,
 				     uint32_t index)
@@ -82,7 +65,7 @@ static void filter(struct cpuid_table *t)
 		struct kvm_cpuid_entry2 *e = find(t, hidden[i].function, 0);
 
 		if (e != NULL)
-			*reg_of(e, hidden[i].reg) &= ~hidden[i].bits;
+			e->ecx &= ~hidden[i].ecx;
 	}
 }
 

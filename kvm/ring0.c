@@ -86,8 +86,8 @@ static enum hl_err check_boot(const struct hv_vm *vm, const struct hv_boot *b,
 	}
 	if (b->nports == 0 || port_end > 0x10000 || iomap_bytes(b) > IOMAP_MAX ||
 	    (HV_RING0_PORT >= b->port_first && HV_RING0_PORT < port_end))
-		return hl_fail(d, HL_E_INTERNAL, "cannot open ports 0x%x to 0x%x to ring 3",
-			       b->port_first, port_end - 1);
+		return hl_fail(d, HL_E_INTERNAL, "cannot open %u port(s) from 0x%x to ring 3",
+			       b->nports, b->port_first);
 	if (hv_ring0_code_size > HV_PAGE)
 		return hl_fail(d, HL_E_INTERNAL, "ring 0's code does not fit its page");
 	return HL_OK;

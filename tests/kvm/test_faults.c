@@ -2,9 +2,10 @@
  * to KVM, for mappings, the timer, files and randomness is made to fail in turn, the
  * first, then the second, ... until a run goes through untouched: every failure must
  * come back as an error value of the right class with a message (never a crash or a
- * hang), and release every descriptor and every block hlrun allocated.  A KVM that reports exits hlrun never sees on the
- * machines here (a halt, a shutdown, MMIO, an entry failure, an emulation failure) is
- * faked too, each reported as what it is.
+ * hang), and release every descriptor and every block hlrun allocated.  KVMs unlike the
+ * machines' own are faked too: too old, of an unknown kind, or reporting exits hlrun
+ * never sees here (a halt, a shutdown, MMIO, an entry or emulation failure), each
+ * reported as what it is.
  *
  * The binary is linked with -Wl,--wrap for each function below (Makefile): calls from
  * hlrun's own objects come here first; the C library's and other libraries' own calls do
@@ -40,6 +41,10 @@
  * means a fault that never stops firing. */
 #define MAX_NTH 4000
 
+#ifdef HLRUN_COVERAGE
+void __gcov_dump(void);
+#endif
+
 /* ---- The faults -------------------------------------------------------------------- */
 
 #define FAULTS(X)                                                                          \
@@ -73,6 +78,11 @@ static struct {
 	void (*fake)(struct kvm_run *run);
 	int vcpu_fd;
 	struct kvm_run *run;
+	/* An ioctl to answer with answer_value instead of asking KVM (request 0: none);
+	 * for KVM_CHECK_EXTENSION, only about answer_arg. */
+	unsigned long answer_request, answer_arg;
+	int answer_value;
+	bool hide_modules; /* /sys/module/... does not exist: a KVM of unknown kind */
 } plan = { .fn = F_NONE, .fired = &(bool){ false }, .vcpu_fd = -1 };
 
 static bool fail_now(enum fault fn)
@@ -106,6 +116,7 @@ int __real_sigaction(int sig, const struct sigaction *act, struct sigaction *old
 int __real_pthread_sigmask(int how, const sigset_t *set, sigset_t *old);
 ssize_t __real_getrandom(void *buf, size_t n, unsigned flags);
 int __real_mkdir(const char *path, mode_t mode);
+int __real_access(const char *path, int mode);
 
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
@@ -130,6 +141,7 @@ int __wrap_sigaction(int sig, const struct sigaction *act, struct sigaction *old
 int __wrap_pthread_sigmask(int how, const sigset_t *set, sigset_t *old);
 ssize_t __wrap_getrandom(void *buf, size_t n, unsigned flags);
 int __wrap_mkdir(const char *path, mode_t mode);
+int __wrap_access(const char *path, int mode);
 
 #define FAIL_AS(fn, e, ret)                       \
 	do {                                      \
@@ -239,6 +251,9 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 		plan.fake(plan.run);
 		return 0;
 	}
+	if (request == plan.answer_request &&
+	    (request != KVM_CHECK_EXTENSION || (unsigned long)arg == plan.answer_arg))
+		return plan.answer_value;
 	FAIL_AS(ioctl, EIO, -1);
 	r = __real_ioctl(fd, request, arg);
 	if (request == KVM_CREATE_VCPU)
@@ -367,6 +382,15 @@ int __wrap_mkdir(const char *path, mode_t mode)
 	return __real_mkdir(path, mode);
 }
 
+int __wrap_access(const char *path, int mode)
+{
+	if (plan.hide_modules && strncmp(path, "/sys/module/", 12) == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	return __real_access(path, mode);
+}
+
 /* ---- The scenario: everything hlrun does in one process -------------------------- */
 
 struct scene {
@@ -441,6 +465,16 @@ static enum hl_err call(struct sbx *s, const struct ldr_guest *g, const char *fn
 	return err;
 }
 
+/* TriggerException crashes the guest, as it should; the restore after it cleans up. */
+static enum hl_err crash(struct sbx *s, const struct ldr_guest *g, struct hl_diag *d)
+{
+	enum hl_err err = call(s, g, "TriggerException", str(""), NULL, d);
+
+	if (err == HL_E_CRASH && strstr(d->msg, "TriggerException: invalid opcode") != NULL)
+		return HL_OK;
+	return err != HL_OK ? err : hl_fail(d, HL_E_GUEST, "TriggerException returned");
+}
+
 static void config_from(const struct mf_manifest *m, struct sbx_config *cfg, FILE *out,
 			const char *snap)
 {
@@ -461,8 +495,8 @@ static void config_from(const struct mf_manifest *m, struct sbx_config *cfg, FIL
 	};
 }
 
-/* The manifest, its guest, a sandbox that calls every host function, restores, saves a
- * snapshot; then a sandbox from that snapshot. */
+/* The manifest, its guest, a sandbox that calls every host function, crashes, restores,
+ * saves a snapshot; then a sandbox from that snapshot. */
 static enum hl_err scenario(const struct scene *sc, struct hl_diag *d)
 {
 	struct mf_manifest *m = NULL;
@@ -495,6 +529,8 @@ static enum hl_err scenario(const struct scene *sc, struct hl_diag *d)
 		err = call(s, g, "ReadFile", str(sc->file), "file contents", d);
 	if (err == HL_OK)
 		err = call(s, g, "GetTime", n16, NULL, d);
+	if (err == HL_OK)
+		err = crash(s, g, d);
 	if (err == HL_OK)
 		err = sbx_restore(s, NULL, d);
 	if (err == HL_OK)
@@ -577,6 +613,9 @@ static struct report run_child(enum fault fn, unsigned long nth)
 			;
 		memcpy(r.msg, d.msg, sizeof r.msg);
 		scene_remove(&sc);
+#ifdef HLRUN_COVERAGE
+		__gcov_dump(); /* _exit would lose the child's counts */
+#endif
 		_exit(__real_write(p[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
 	}
 	close(p[1]);
@@ -685,6 +724,71 @@ ParameterizedTest(struct fault_case *c, faults, each_failure_is_an_error_value)
 	unsigned long n = each_failure(c->fn, c->allowed, c->want[0] ? c->want : NULL);
 
 	cr_assert_gt(n, 0, "%s: hlrun never calls it in the scenario", fault_names[c->fn]);
+}
+
+/* ---- KVMs other than the machines' own ------------------------------------------------ */
+
+struct kvm_case {
+	char what[24];
+	unsigned long request, arg;
+	int value;
+	char msg[96];
+};
+
+ParameterizedTestParameters(faults, a_kvm_hlrun_cannot_use)
+{
+	static struct kvm_case cases[] = {
+		{ "API version 11", KVM_GET_API_VERSION, 0, 11,
+		  "/dev/kvm: KVM API version 11, need 12" },
+		{ "no SYNC_REGS", KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS, 0,
+		  "/dev/kvm: KVM lacks KVM_CAP_SYNC_REGS (Linux 4.17 or later needed)" },
+		{ "SYNC_REGS without regs", KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS, 2,
+		  "/dev/kvm: KVM lacks KVM_CAP_SYNC_REGS (Linux 4.17 or later needed)" },
+		{ "no XSAVE", KVM_CHECK_EXTENSION, KVM_CAP_XSAVE, 0,
+		  "/dev/kvm: KVM lacks KVM_CAP_XSAVE" },
+		{ "run area too small", KVM_GET_VCPU_MMAP_SIZE, 0, 64,
+		  "/dev/kvm: bad vCPU mmap size 64" },
+	};
+
+	return cr_make_param_array(struct kvm_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+/* A KVM too old or too strange for hlrun is named as such, with what it lacks. */
+ParameterizedTest(struct kvm_case *c, faults, a_kvm_hlrun_cannot_use)
+{
+	struct ldr_guest *g;
+	struct sbx *s = NULL;
+	struct sbx_config cfg;
+	struct hl_diag d = { 0 };
+	enum hl_err err;
+
+	cr_assert_eq(ldr_open(GUEST, &g, &d), HL_OK, "%s", d.msg);
+	sbx_config_default(&cfg);
+	plan.answer_request = c->request;
+	plan.answer_arg = c->arg;
+	plan.answer_value = c->value;
+	err = sbx_create(g, &cfg, &s, NULL, &d);
+	plan.answer_request = 0;
+	cr_assert_str_eq(d.msg, c->msg, "%s", c->what);
+	cr_assert_eq(err, c->request == KVM_GET_VCPU_MMAP_SIZE ? HL_E_INTERNAL : HL_E_NOKVM,
+		     "%s", c->what);
+	cr_assert_null(s);
+	ldr_close(g);
+}
+
+/* A KVM whose module is none of those hlrun knows still runs guests; it is described as
+ * of unknown kind. */
+Test(faults, a_kvm_of_unknown_kind)
+{
+	char describe[SBX_KVM_DESCRIBE];
+	struct hl_diag d = { 0 };
+
+	plan.hide_modules = true;
+	cr_assert_eq(sbx_kvm_describe(NULL, describe, sizeof describe, &d), HL_OK, "%s", d.msg);
+	plan.hide_modules = false;
+	cr_assert(strncmp(describe, "a KVM of unknown kind", 21) == 0, "%s", describe);
+	cr_assert(strcmp(describe + 21, "") == 0 ||
+		  strcmp(describe + 21, ", inside a virtual machine") == 0, "%s", describe);
 }
 
 /* ---- Exits a KVM may report that the machines here do not -------------------------- */

@@ -1,0 +1,233 @@
+/* Unit tests of core/exception.c (no /dev/kvm needed): what hlrun says about a CPU
+ * exception ring 0 reported, for every instruction ring 3 may not execute, the port
+ * instructions, int, the vectors without a name, a double fault, a fault in ring 0, and
+ * instruction bytes that run off the end of guest memory. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core_internal.h"
+
+#define GUEST "guests/bin/simpleguest.elf"
+#define MEM (4u << 20)
+#define RIP 0x1000u /* no symbol of the guest's is there */
+
+struct fixture {
+	struct ldr_guest *g;
+	struct sbx s;
+	struct hv_fault f;
+	struct hl_diag d;
+};
+
+static void setup(struct fixture *fx)
+{
+	memset(fx, 0, sizeof *fx);
+	cr_assert_eq(ldr_open(GUEST, &fx->g, &fx->d), HL_OK, "%s", fx->d.msg);
+	fx->s.guest = fx->g;
+	fx->s.mem = calloc(1, MEM);
+	cr_assert_not_null(fx->s.mem);
+	fx->s.layout.mem_size = MEM;
+	fx->s.layout.stack_guard = 0x300000;
+	fx->s.layout.stack_size = 0x80000;
+	fx->s.phase = "Fn";
+	fx->f.user = true;
+	fx->f.regs.rip = RIP;
+}
+
+static void teardown(struct fixture *fx)
+{
+	free(fx->s.mem);
+	ldr_close(fx->g);
+}
+
+struct insn_case {
+	uint8_t bytes[8];
+	size_t len;
+	unsigned vector;
+	char says[96]; /* what follows the error code; "" for nothing */
+};
+
+#define NOT_IN_RING3(name) ": " name " is not allowed in ring 3, where the guest runs"
+
+ParameterizedTestParameters(exception, names_the_instruction)
+{
+	static struct insn_case cases[] = {
+		{ { 0xfa }, 1, 13, NOT_IN_RING3("cli") },
+		{ { 0xfb }, 1, 13, NOT_IN_RING3("sti") },
+		{ { 0xf4 }, 1, 13, NOT_IN_RING3("hlt") },
+		{ { 0x2e, 0x66, 0x48, 0xf4 }, 4, 13, NOT_IN_RING3("hlt") },
+		{ { 0x0f, 0x00, 0xd0 }, 3, 13, NOT_IN_RING3("lldt") },
+		{ { 0x0f, 0x00, 0xd8 }, 3, 13, NOT_IN_RING3("ltr") },
+		{ { 0x0f, 0x00, 0xc0 }, 3, 13, "" },
+		{ { 0x0f, 0x01, 0xc1 }, 3, 6, NOT_IN_RING3("vmcall") },
+		{ { 0x0f, 0x01, 0xd9 }, 3, 6, NOT_IN_RING3("vmmcall") },
+		{ { 0x0f, 0x01, 0xd1 }, 3, 13, NOT_IN_RING3("xsetbv") },
+		{ { 0x0f, 0x01, 0xf8 }, 3, 6, NOT_IN_RING3("swapgs") },
+		{ { 0x0f, 0x01, 0xc8 }, 3, 6, NOT_IN_RING3("monitor") },
+		{ { 0x0f, 0x01, 0xc9 }, 3, 6, NOT_IN_RING3("mwait") },
+		{ { 0x0f, 0x01, 0x10 }, 3, 13, NOT_IN_RING3("lgdt") },
+		{ { 0x0f, 0x01, 0x18 }, 3, 13, NOT_IN_RING3("lidt") },
+		{ { 0x0f, 0x01, 0x30 }, 3, 13, NOT_IN_RING3("lmsw") },
+		{ { 0x0f, 0x01, 0x38 }, 3, 13, NOT_IN_RING3("invlpg") },
+		{ { 0x0f, 0x01, 0x08 }, 3, 13, "" },   /* sidt: allowed */
+		{ { 0x0f, 0x01, 0xe0 }, 3, 13, "" },   /* smsw: allowed */
+		{ { 0x0f, 0x05, 0x90 }, 3, 6, NOT_IN_RING3("syscall") },
+		{ { 0x0f, 0x06, 0x90 }, 3, 13, NOT_IN_RING3("clts") },
+		{ { 0x0f, 0x07, 0x90 }, 3, 6, NOT_IN_RING3("sysret") },
+		{ { 0x0f, 0x08, 0x90 }, 3, 13, NOT_IN_RING3("invd") },
+		{ { 0x0f, 0x09, 0x90 }, 3, 13, NOT_IN_RING3("wbinvd") },
+		{ { 0x0f, 0x20, 0xc0 }, 3, 13, NOT_IN_RING3("mov to or from a control register") },
+		{ { 0x0f, 0x22, 0xd8 }, 3, 13, NOT_IN_RING3("mov to or from a control register") },
+		{ { 0x0f, 0x21, 0xc0 }, 3, 13, NOT_IN_RING3("mov to or from a debug register") },
+		{ { 0x0f, 0x23, 0xf8 }, 3, 13, NOT_IN_RING3("mov to or from a debug register") },
+		{ { 0x0f, 0x30, 0x90 }, 3, 13, NOT_IN_RING3("wrmsr") },
+		{ { 0x0f, 0x32, 0x90 }, 3, 13, NOT_IN_RING3("rdmsr") },
+		{ { 0x0f, 0x34, 0x90 }, 3, 13, NOT_IN_RING3("sysenter") },
+		{ { 0x0f, 0x35, 0x90 }, 3, 13, NOT_IN_RING3("sysexit") },
+		{ { 0x0f, 0x0b, 0x90 }, 3, 6, "" },    /* ud2 */
+		{ { 0xe4, 0x80 }, 2, 13, ": in from I/O port 0x80, which the hlrun ABI does not "
+					 "open to the guest" },
+		{ { 0xe7, 0x70 }, 2, 13, ": out to I/O port 0x70, which the hlrun ABI does not "
+					 "open to the guest" },
+		{ { 0xec, 0x90 }, 2, 13, ": in from I/O port 0x3f8, which the hlrun ABI does not "
+					 "open to the guest" },
+		{ { 0x66, 0xef, 0x90 }, 3, 13, ": out to I/O port 0x3f8, which the hlrun ABI does "
+					       "not open to the guest" },
+		{ { 0xf3, 0x6d, 0x90 }, 3, 13, ": in from I/O port 0x3f8, which the hlrun ABI does "
+					       "not open to the guest" },
+		{ { 0x6e, 0x90 }, 2, 13, ": out to I/O port 0x3f8, which the hlrun ABI does not "
+					 "open to the guest" },
+		{ { 0xcd, 0x80 }, 2, 13, ": int 0x80: the guest may not raise interrupts" },
+		{ { 0x90, 0x90 }, 2, 13, "" },
+		/* Only #GP and #UD are described: the same bytes under #DE are not. */
+		{ { 0xfa }, 1, 0, "" },
+	};
+
+	return cr_make_param_array(struct insn_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct insn_case *c, exception, names_the_instruction)
+{
+	static const char *const vec[] = { [0] = "divide error (#DE)",
+					   [6] = "invalid opcode (#UD)",
+					   [13] = "general protection fault (#GP)" };
+	struct fixture fx;
+	char want[256];
+
+	setup(&fx);
+	memcpy(fx.s.mem + RIP, c->bytes, c->len);
+	fx.f.vector = c->vector;
+	fx.f.regs.rdx = 0xffff03f8; /* the port of in/out dx: the low 16 bits */
+	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
+	snprintf(want, sizeof want, "Fn: %s at RIP 0x1000 (error code 0x0)%s", vec[c->vector],
+		 c->says);
+	cr_assert_str_eq(fx.d.msg, want);
+	teardown(&fx);
+}
+
+/* Instruction bytes are read from guest memory only: a RIP outside it, or an
+ * instruction cut short by its end (prefixes and all), describes nothing; one that ends
+ * exactly there is named. */
+struct end_case {
+	uint8_t bytes[4];
+	size_t len;
+	char says[64];
+};
+
+ParameterizedTestParameters(exception, reads_no_byte_beyond_guest_memory)
+{
+	static struct end_case cases[] = {
+		{ { 0 }, 0, "" },                      /* RIP at the end itself */
+		{ { 0xfa }, 1, NOT_IN_RING3("cli") },
+		{ { 0x66 }, 1, "" },
+		{ { 0x66, 0xf4 }, 2, NOT_IN_RING3("hlt") },
+		{ { 0x0f }, 1, "" },
+		{ { 0x0f, 0x30 }, 2, NOT_IN_RING3("wrmsr") },
+		{ { 0x0f, 0x01 }, 2, "" },             /* group 7 without its ModRM */
+		{ { 0x0f, 0x00 }, 2, "" },
+		{ { 0x0f, 0x01, 0xc1 }, 3, NOT_IN_RING3("vmcall") },
+		{ { 0xe4 }, 1, "" },
+		{ { 0xcd }, 1, "" },
+		{ { 0xcd, 0x03 }, 2, ": int 0x3: the guest may not raise interrupts" },
+	};
+
+	return cr_make_param_array(struct end_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct end_case *c, exception, reads_no_byte_beyond_guest_memory)
+{
+	struct fixture fx;
+	char want[256];
+
+	setup(&fx);
+	fx.f.vector = 13;
+	memcpy(fx.s.mem + MEM - c->len, c->bytes, c->len);
+	fx.f.regs.rip = MEM - c->len;
+	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
+	snprintf(want, sizeof want, "Fn: general protection fault (#GP) at RIP 0x%x (error "
+		 "code 0x0)%s", (unsigned)(MEM - c->len), c->says);
+	cr_assert_str_eq(fx.d.msg, want);
+	teardown(&fx);
+}
+
+/* Fifteen prefixes, the most an instruction may have, and no opcode: nothing named. */
+Test(exception, prefixes_only)
+{
+	struct fixture fx;
+
+	setup(&fx);
+	memset(fx.s.mem + RIP, 0x66, 15);
+	fx.s.mem[RIP + 15] = 0xfa;
+	fx.f.vector = 13;
+	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
+	cr_assert_str_eq(fx.d.msg, "Fn: general protection fault (#GP) at RIP 0x1000 (error "
+			 "code 0x0)");
+	teardown(&fx);
+}
+
+Test(exception, vectors_without_a_name_double_faults_and_ring_0)
+{
+	struct fixture fx;
+
+	setup(&fx);
+	fx.f.vector = 15;
+	fx.f.error_code = 7;
+	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
+	cr_assert_str_eq(fx.d.msg, "Fn: CPU exception vector 15 at RIP 0x1000 (error code 0x7)");
+	fx.f.vector = 21;
+	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
+	cr_assert_str_eq(fx.d.msg, "Fn: control protection exception (#CP) at RIP 0x1000 "
+			 "(error code 0x7)");
+	fx.f.vector = 8;
+	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
+	cr_assert_str_eq(fx.d.msg, "Fn: double fault (#DF): an exception while the CPU "
+			 "delivered another");
+	fx.f.vector = 13;
+	fx.f.user = false;
+	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_INTERNAL);
+	cr_assert_str_eq(fx.d.msg, "Fn: CPU exception vector 13 in hlrun's ring 0 at RIP "
+			 "0x1000 (error code 0x7): a bug in hlrun");
+	teardown(&fx);
+}
+
+/* At an address in the guest's code, the symbol and the offset into it. */
+Test(exception, names_the_guest_symbol)
+{
+	struct fixture fx;
+	uint64_t at = 0x200000, off = 0;
+	const char *sym = NULL;
+	char want[256];
+
+	setup(&fx);
+	while (at < 0x210000 && ((sym = ldr_symbol_at(fx.g, at, &off)) == NULL || off == 0))
+		at++;
+	cr_assert_not_null(sym, "no symbol in the guest's first 64 KiB");
+	fx.f.vector = 3;
+	fx.f.regs.rip = at;
+	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
+	snprintf(want, sizeof want, "Fn: breakpoint (#BP) at RIP 0x%llx in %s+0x%llx (error "
+		 "code 0x0)", (unsigned long long)at, sym, (unsigned long long)off);
+	cr_assert_str_eq(fx.d.msg, want);
+	teardown(&fx);
+}
