@@ -2,10 +2,11 @@
 #
 #   make            hlrun, the guest SDK library and the sample guests
 #   make deps       install what building and testing need (Debian 12, apt-get)
-#   make check      the test runner's own checks, unit tests, man-page lint, fuzz smoke,
-#                   the KVM suite on the host's own /dev/kvm and again in one test-VM
-#                   boot, then check-san
+#   make check      the test runner's own checks, unit tests, man-page and --help lint,
+#                   fuzz smoke, the KVM suite on the host's own /dev/kvm and again in one
+#                   test-VM boot, a sample of the mutants, then check-san
 #   make check-san  unit and KVM suites again, built with AddressSanitizer and UBSan
+#   make mutants    every planted bug of tests/mutants must fail a suite (check: a sample)
 #   make coverage   line coverage of each host module by the unit and KVM suites (gcovr)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (make check runs a short smoke)
 #   make bench      the benchmark on the host's /dev/kvm (the test VM without one):
@@ -163,14 +164,14 @@ $(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CRIT_LIBS)
 
 # The fault-injection suite puts itself between hlrun's modules and these functions.
-FAULT_WRAPS := malloc calloc realloc strdup free ioctl mmap open openat read write \
+FAULT_WRAPS := malloc calloc realloc strdup free ioctl mmap open openat read pread write \
 	memfd_create fcntl fork pipe2 socketpair timer_create timer_settime sigaction \
 	pthread_sigmask getrandom mkdir access
 $(B)/tests/kvm/test_faults: LDFLAGS += $(FAULT_WRAPS:%=-Wl,--wrap=%)
 
 tests: $(TEST_BINS)
 
-check: check-runner check-unit lint-man check-docs fuzz-smoke check-kvm check-san
+check: check-runner check-unit lint-man check-docs fuzz-smoke check-kvm check-mutants check-san
 
 check-unit: all $(UNIT_BINS)
 	tests/run-suite $(UNIT_BINS)
@@ -207,6 +208,16 @@ check-san: all
 		$(KVM_BINS:$(B)/%=build/san/%)
 	$(SAN_ENV) tests/run-suite $(UNIT_BINS:$(B)/%=build/san/%)
 	$(SAN_ENV) HLRUN=build/san/hlrun tests/vm/run tests/run-suite $(KVM_BINS:$(B)/%=build/san/%)
+
+# Mutation testing: each tests/mutants/*.mutant plants a bug in a scratch copy of the tree
+# (build/mutants) and the unit or KVM suite must fail on it.  make check runs a sample of
+# MUTANTS_SAMPLE, chosen by the commit; make mutants runs them all.
+MUTANTS_SAMPLE ?= 3
+mutants: all
+	tests/mutants/run
+
+check-mutants: all
+	tests/mutants/run -n $(MUTANTS_SAMPLE)
 
 # Line coverage of the host modules by the unit suite and the KVM suite on both KVMs (the
 # host's, where there is one, and the test VM's), per module, and per file in
@@ -260,6 +271,6 @@ clean:
 	rm -rf $(B) hlrun guests/bin
 
 .PHONY: all guests tests check check-docs check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
-	coverage lint-man demo install deps clean
+	check-mutants mutants coverage lint-man demo install deps clean
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path build/mutants -prune -o -name '*.d' -print 2>/dev/null)

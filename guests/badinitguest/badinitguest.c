@@ -1,8 +1,15 @@
 /* badinitguest: a TEST guest whose initialisation misbehaves as the variable BADINIT
  * says (read with GetEnv, so a manifest must allow it): spin, crash, abort, flood
- * HostPrint, or report a dispatch address outside its code.  Without it, init succeeds.
- * tests/kvm/test_hostile.c proves each ends the run as documented.  Not an example. */
+ * HostPrint, or report a dispatch address outside its code; or, harmlessly, scatter its
+ * writes over 100 pages apart from each other, which a snapshot must keep.  Without it,
+ * init succeeds.  tests/kvm/test_hostile.c and test_snapshot.c prove each ends the run as
+ * documented.  Not an example. */
 #include "hlguest.h"
+
+#define SCATTERED 100
+
+/* Every other page of it written by init "scatter". */
+static volatile char scattered[2 * SCATTERED * 4096];
 
 static void flood(void)
 {
@@ -29,6 +36,9 @@ void hl_guest_init(void)
 		hl_abort(9, "init gave up");
 	if (strcmp(mode, "flood") == 0)
 		flood();
+	if (strcmp(mode, "scatter") == 0)
+		for (int i = 0; i < SCATTERED; i++)
+			scattered[2 * i * 4096 + 7] = (char)(i + 1);
 	if (strcmp(mode, "dispatch") == 0)
 		/* The DONE port with the PEB's address as the dispatch entry: not code. */
 		for (;;)
@@ -43,3 +53,14 @@ static int ok(const struct hl_value *a, struct hl_value *r)
 	return 0;
 }
 HL_EXPORT(Ok, ok, HL_T_I32);
+
+/* How many of the pages init "scatter" wrote still hold what it wrote. */
+static int count_scattered(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	r->u.i32 = 0;
+	for (int i = 0; i < SCATTERED; i++)
+		r->u.i32 += scattered[2 * i * 4096 + 7] == (char)(i + 1);
+	return 0;
+}
+HL_EXPORT(Scattered, count_scattered, HL_T_I32);

@@ -49,7 +49,7 @@ void __gcov_dump(void);
 
 #define FAULTS(X)                                                                          \
 	X(malloc) X(calloc) X(realloc) X(strdup) X(ioctl) X(mmap) X(open) X(openat)       \
-	X(read) X(write) X(memfd_create) X(fcntl) X(fork) X(pipe2) X(socketpair)          \
+	X(read) X(pread) X(write) X(memfd_create) X(fcntl) X(fork) X(pipe2) X(socketpair)          \
 	X(timer_create) X(timer_settime) X(sigaction) X(pthread_sigmask) X(getrandom)     \
 	X(mkdir)
 
@@ -103,6 +103,7 @@ void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 int __real_open(const char *path, int flags, mode_t mode);
 int __real_openat(int dir, const char *path, int flags, mode_t mode);
 ssize_t __real_read(int fd, void *buf, size_t n);
+ssize_t __real_pread(int fd, void *buf, size_t n, off_t off);
 ssize_t __real_write(int fd, const void *buf, size_t n);
 int __real_memfd_create(const char *name, unsigned flags);
 int __real_fcntl(int fd, int cmd, long arg);
@@ -128,6 +129,7 @@ void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 int __wrap_open(const char *path, int flags, ...);
 int __wrap_openat(int dir, const char *path, int flags, ...);
 ssize_t __wrap_read(int fd, void *buf, size_t n);
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off);
 ssize_t __wrap_write(int fd, const void *buf, size_t n);
 int __wrap_memfd_create(const char *name, unsigned flags);
 int __wrap_fcntl(int fd, int cmd, ...);
@@ -300,6 +302,12 @@ ssize_t __wrap_read(int fd, void *buf, size_t n)
 {
 	FAIL_AS(read, EIO, -1);
 	return __real_read(fd, buf, n);
+}
+
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off)
+{
+	FAIL_AS(pread, EIO, -1);
+	return __real_pread(fd, buf, n, off);
 }
 
 ssize_t __wrap_write(int fd, const void *buf, size_t n)
@@ -702,6 +710,7 @@ ParameterizedTestParameters(faults, each_failure_is_an_error_value)
 		{ F_open, SYSTEM | CLASS(HL_E_INVALID) | READFILE, "Permission denied" },
 		{ F_openat, SYSTEM | CLASS(HL_E_INVALID) | READFILE, "Permission denied" },
 		{ F_read, SYSTEM | CLASS(HL_E_INVALID) | READFILE, "" },
+		{ F_pread, CLASS(HL_E_INVALID), "while it was read" },
 		{ F_write, SYSTEM, "" },
 		{ F_memfd_create, SYSTEM, "" },
 		{ F_fcntl, SYSTEM, "" },

@@ -460,6 +460,120 @@ Test(snapshot, cache_must_be_authentic)
 	outcome_free(&o);
 }
 
+/* Runs hlrun with XDG_STATE_HOME and HOME as given (NULL: unset) and the arguments in
+ * args (space-separated, no quoting needed). */
+static struct outcome hlrun_env(const char *state, const char *home, const char *args)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof cmd, "exec env -u XDG_STATE_HOME -u HOME %s%s %s%s \"$0\" %s",
+		 state ? "XDG_STATE_HOME=" : "", state ? state : "", home ? "HOME=" : "",
+		 home ? home : "", args);
+	return run_argv(NULL, 0, (const char *const[]){ "sh", "-c", cmd, hlrun_bin(), NULL });
+}
+
+static void expect_key(char *key)
+{
+	struct stat st;
+
+	cr_assert_eq(stat(key, &st), 0, "%s: %s", key, strerror(errno));
+	cr_assert(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600 && st.st_size == 32,
+		  "%s: mode 0%o, %lld bytes", key, st.st_mode & 0777, (long long)st.st_size);
+	*strrchr(key, '/') = '\0';
+	cr_assert_eq(stat(key, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0700, "%s: mode 0%o", key, st.st_mode & 0777);
+}
+
+/* The key lives in $XDG_STATE_HOME/hlrun, else (unset, or relative, which the XDG
+ * specification says to ignore) in $HOME/.local/state/hlrun, made 0700 and 0600.  With
+ * neither, snapshots are saved without a MAC and no cache is trusted. */
+Test(snapshot, where_the_key_lives)
+{
+	char home[256], args[512], key[320];
+	const char *m = cache_manifest("keys.yaml", "keys.snap", "");
+	struct outcome o;
+
+	cr_assert_not_null(getcwd(home, sizeof home - 64));
+	strcat(home, "/" DIR "/home");
+	snprintf(args, sizeof args, "rm -rf %s", home);
+	cr_assert_eq(system(args), 0);
+	snprintf(args, sizeof args, "--save-snapshot %s %s", path("keys.snap"), m);
+	o = hlrun_env(NULL, home, args);
+	expect_ok(o, "");
+	outcome_free(&o);
+	snprintf(key, sizeof key, "%s/.local/state/hlrun/snapshot.key", home);
+	expect_key(key);
+	/* A relative XDG_STATE_HOME is ignored: the key under HOME serves. */
+	snprintf(args, sizeof args, "--stats %s Echo rel", m);
+	o = hlrun_env("relative/state", home, args);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.out, "rel\n");
+	cr_assert(!booted_cold(&o), "%s", o.err);
+	outcome_free(&o);
+	/* No key anywhere: saved all the same, trusted by no one. */
+	snprintf(args, sizeof args, "--save-snapshot %s %s", path("keys.snap"), m);
+	o = hlrun_env(NULL, NULL, args);
+	expect_ok(o, "");
+	outcome_free(&o);
+	snprintf(args, sizeof args, "--stats %s Echo none", m);
+	o = hlrun_env(NULL, NULL, args);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.out, "none\n");
+	cr_assert(booted_cold(&o), "%s", o.err);
+	cr_assert(strstr(o.err, "cache not used: there is no snapshot key to check it with") !=
+		  NULL, "%s", o.err);
+	outcome_free(&o);
+	/* A key directory that cannot be made: the save fails, with the reason. */
+	snprintf(args, sizeof args, "--save-snapshot %s %s", path("keys.snap"), m);
+	o = hlrun_env("/proc/self", NULL, args);
+	expect_fail(&o, 2, "/proc/self/hlrun: cannot make the snapshot key's directory", NULL);
+	outcome_free(&o);
+}
+
+/* An init that leaves 100 pages written apart from each other, more runs than the saver
+ * first makes room for: the snapshot keeps every one, and a batch from it restores them
+ * after a call. */
+Test(snapshot, init_writes_scattered_over_many_pages)
+{
+	const char *m = put("scatter.yaml", "guest: ../../guests/bin/badinitguest.elf\n"
+					    "env: [BADINIT]\nhost_functions: [GetEnv]\n");
+	const char *calls = "{\"function\":\"Scattered\"}\n{\"function\":\"Scattered\"}\n";
+	struct outcome o;
+
+	cr_assert_eq(setenv("BADINIT", "scatter", 1), 0);
+	o = hlrun("--save-snapshot", path("scatter.snap"), m, NULL);
+	unsetenv("BADINIT");
+	expect_ok(o, "");
+	outcome_free(&o);
+	o = hlrun("--allow", "GetEnv", path("scatter.snap"), "Scattered", NULL);
+	expect_ok(o, "100\n");
+	outcome_free(&o);
+	o = hlrun_in(calls, strlen(calls), "--batch", "--allow", "GetEnv", path("scatter.snap"),
+		     NULL);
+	expect_ok(o, "{\"ok\":true,\"type\":\"i32\",\"value\":100}\n"
+		     "{\"ok\":true,\"type\":\"i32\",\"value\":100}\n");
+	outcome_free(&o);
+	/* Booted without BADINIT, init writes none of them. */
+	o = hlrun(m, "Scattered", NULL);
+	expect_ok(o, "0\n");
+	outcome_free(&o);
+}
+
+/* A manifest whose snapshot is no snapshot file: an empty file, a directory. */
+Test(snapshot, manifest_snapshot_that_is_no_file)
+{
+	struct outcome o;
+
+	spit(path("empty.snap"), "", 0);
+	o = hlrun(put("empty.yaml", "snapshot: empty.snap\n"), "Echo", "x", NULL);
+	expect_fail(&o, 3, "empty.snap: not a snapshot file (empty)", NULL);
+	outcome_free(&o);
+	mkdir(path("dir.snap"), 0755);
+	o = hlrun(put("dir.yaml", "snapshot: dir.snap\n"), "Echo", "x", NULL);
+	expect_fail(&o, 3, "dir.snap: not a snapshot file (not a regular file)", NULL);
+	outcome_free(&o);
+}
+
 /* Reads from fd up to and including the next newline into line (cap bytes, NUL-ended). */
 static void read_answer(int fd, char *line, size_t cap)
 {
