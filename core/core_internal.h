@@ -24,10 +24,10 @@ struct sbx_layout {
 	size_t nregions;
 };
 
-/* Computes the layout of guest g under cfg.  Errors: HL_E_USAGE when the sizes do not
- * fit the address space, HL_E_INVALID when the guest has too many segments. */
-enum hl_err sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
-		       struct sbx_layout *l, struct hl_diag *d);
+/* Computes the layout of guest g under cfg, whose sizes are within bounds
+ * (sbx_config_check()): it cannot fail. */
+void sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
+		struct sbx_layout *l);
 
 /* Whether addr lies in the file-backed part of one of g's executable segments. */
 bool sbx_in_code(const struct ldr_guest *g, uint64_t addr);

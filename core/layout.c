@@ -26,14 +26,13 @@ static uint64_t place(uint64_t *next, uint64_t size)
 	return at;
 }
 
-static enum hl_err add_segments(const struct ldr_guest *g, struct sbx_layout *l,
-				struct hl_diag *d)
+/* The PEB, each segment and the four buffers: room for the most a guest may have. */
+_Static_assert(1 + LDR_MAX_SEGMENTS + 4 <= SBX_MAX_REGIONS, "too few layout regions");
+
+static void add_segments(const struct ldr_guest *g, struct sbx_layout *l)
 {
 	size_t n = ldr_nsegments(g);
 
-	if (n + 6 > SBX_MAX_REGIONS)
-		return hl_fail(d, HL_E_INVALID, "guest has %zu segments, at most %d supported", n,
-			       SBX_MAX_REGIONS - 6);
 	for (size_t i = 0; i < n; i++) {
 		const struct ldr_segment *s = ldr_segment(g, i);
 		uint64_t start = s->vaddr & ~(PAGE - 1);
@@ -45,22 +44,18 @@ static enum hl_err add_segments(const struct ldr_guest *g, struct sbx_layout *l,
 			flags |= HV_MAP_EXEC;
 		add_region(l, start, page_up(s->vaddr + s->memsz) - start, flags);
 	}
-	return HL_OK;
 }
 
-enum hl_err sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
-		       struct sbx_layout *l, struct hl_diag *d)
+void sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
+		struct sbx_layout *l)
 {
 	uint64_t next;
-	enum hl_err err;
 
 	*l = (struct sbx_layout){ 0 };
 	/* The loader keeps the image inside [HL_IMAGE_BASE, HL_IMAGE_BASE + HL_IMAGE_MAX)
 	 * and the config's sizes are bounded, so nothing below can overflow. */
 	add_region(l, HL_PEB_ADDR, PAGE, 0);
-	err = add_segments(g, l, d);
-	if (err != HL_OK)
-		return err;
+	add_segments(g, l);
 	next = page_up(ldr_image_end(g)) + PAGE;
 	l->input_size = page_up(cfg->input_size);
 	l->input = place(&next, l->input_size);
@@ -78,5 +73,4 @@ enum hl_err sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
 	add_region(l, l->output, l->output_size, HV_MAP_WRITE);
 	add_region(l, l->stack, l->stack_size, HV_MAP_WRITE);
 	add_region(l, l->heap, l->heap_size, HV_MAP_WRITE);
-	return HL_OK;
 }

@@ -115,11 +115,12 @@ static enum hl_err map_memory(struct sbx *s, const struct sbx_snapshot *snap,
 			      struct hl_diag *d)
 {
 	struct hv_boot boot;
-	enum hl_err err = sbx_layout(s->guest, &s->cfg, &s->layout, d);
+	enum hl_err err;
 
-	if (err == HL_OK && snap != NULL)
+	sbx_layout(s->guest, &s->cfg, &s->layout);
+	if (snap != NULL)
 		err = sbx_snapshot_map(s, snap, d);
-	else if (err == HL_OK)
+	else
 		err = sbx_map_zero(s->layout.mem_size, PROT_READ | PROT_WRITE, &s->mem, d);
 	if (err == HL_OK && s->cfg.restore && snap == NULL)
 		err = sbx_track_init(s, d);

@@ -822,6 +822,50 @@ Test(hostfn, read_size_is_bounded_by_the_output_buffer)
 	finish(&f);
 }
 
+/* A file larger than a reply can describe at all (4 GiB and more, sparse here) is
+ * refused the same way, not wrapped around to a small size. */
+Test(hostfn, read_of_a_file_past_4_gib)
+{
+	struct fixture f;
+	struct hl_value res;
+	char path[160], msg[240];
+	int fd;
+
+	tree_setup(&f);
+	snprintf(path, sizeof path, "%s/data/huge.bin", f.dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, (4ll << 30) + 10), 0, "%s", strerror(errno));
+	close(fd);
+	start(&f);
+	snprintf(msg, sizeof msg, "ReadFile: '%s/data/huge.bin' has 4294967306 bytes, more than "
+		 "the output buffer (4194304 bytes) holds; raise --output-size", f.dir);
+	expect_error(&f, read_rel(&f, "data/huge.bin", &res), "ReadFile", E_FAILED, msg);
+	finish(&f);
+}
+
+/* HostPrint's stream refusing what it is given (a full disk, unbuffered) is hlrun's
+ * failure, not the guest's. */
+Test(hostfn, print_to_a_stream_that_fails)
+{
+	struct fixture f;
+	struct hl_value res;
+
+	setup(&f);
+	fclose(f.out);
+	free(f.printed);
+	f.printed = NULL;
+	f.out = fopen("/dev/full", "w");
+	cr_assert_not_null(f.out);
+	setvbuf(f.out, NULL, _IONBF, 0);
+	f.cfg.print_to = f.out;
+	start(&f);
+	cr_assert_eq(call_str(&f, "PrintOutput", "lost", &res), HL_E_INTERNAL);
+	cr_assert_str_eq(f.d.msg, "HostPrint: cannot write to standard output");
+	cr_assert(sbx_poisoned(f.sbx));
+	finish(&f);
+}
+
 Test(hostfn, read_empty_file)
 {
 	struct fixture f;

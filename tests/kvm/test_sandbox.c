@@ -187,6 +187,47 @@ Test(sandbox, config_out_of_bounds_is_usage_error)
 	ldr_close(g);
 }
 
+/* Mistakes of the API's caller are reported, not acted on: restoring or saving a sandbox
+ * made for neither, HostPrint allowed with nowhere to print, more arguments than a call
+ * can carry, arguments larger than the input buffer, a timeout past the maximum. */
+Test(sandbox, callers_mistakes)
+{
+	struct fixture f;
+	struct hl_value res, many[HL_MAX_VALS + 1] = { 0 };
+	struct hl_value big = { .type = HL_T_BYTES, .len = 8192 };
+	static uint8_t bytes[8192];
+	struct sbx *s = NULL;
+
+	boot(&f);
+	cr_assert_eq(sbx_restore(f.sbx, NULL, &f.d), HL_E_INTERNAL);
+	cr_assert_str_eq(f.d.msg, "sandbox was created without restore");
+	cr_assert_eq(sbx_save(f.sbx, &f.d), HL_E_INTERNAL);
+	cr_assert_str_eq(f.d.msg, "sandbox was created without restore or a snapshot file");
+	cr_assert_eq(call(&f, "Add", many, HL_MAX_VALS + 1, &res), HL_E_USAGE);
+	cr_assert_str_eq(f.d.msg, "Add: too many arguments (17)");
+	shutdown(&f);
+
+	cr_assert_eq(ldr_open(GUEST, &f.guest, &f.d), HL_OK, "%s", f.d.msg);
+	sbx_config_default(&f.cfg);
+	f.cfg.print_to = NULL;
+	cr_assert_eq(sbx_create(f.guest, &f.cfg, &s, NULL, &f.d), HL_E_USAGE);
+	cr_assert_str_eq(f.d.msg, "HostPrint is allowed but has no stream to print to");
+	cr_assert_null(s);
+	sbx_config_default(&f.cfg);
+	f.cfg.timeout_ms = 86400001;
+	cr_assert_eq(sbx_create(f.guest, &f.cfg, &s, NULL, &f.d), HL_E_USAGE);
+	cr_assert_str_eq(f.d.msg, "timeout of 86400001 ms is longer than the maximum "
+			 "(86400000 ms)");
+	sbx_config_default(&f.cfg);
+	f.cfg.input_size = 4096;
+	cr_assert_eq(sbx_create(f.guest, &f.cfg, &f.sbx, NULL, &f.d), HL_OK, "%s", f.d.msg);
+	big.data = bytes;
+	cr_assert_eq(call(&f, "EchoBytes", &big, 1, &res), HL_E_USAGE);
+	cr_assert(strstr(f.d.msg, "EchoBytes: arguments take 8") != NULL, "%s", f.d.msg);
+	cr_assert(!sbx_poisoned(f.sbx));
+	shutdown(&f);
+}
+
 /* ---- Confinement while saving a snapshot --------------------------------------------- */
 
 /* In a child: a confined sandbox that will save a snapshot to DIR/x.snap, then the system

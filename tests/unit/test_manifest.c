@@ -588,6 +588,31 @@ Test(manifest, load_reports_parse_errors_with_the_path)
 	rmdir(dir);
 }
 
+/* A file of 64 KiB is read whole; one byte more is refused, read or not. */
+Test(manifest, size_limit_of_load)
+{
+	char dir[32], path[64], want[160];
+	char *buf = padded(MF_MAX_SIZE + 1);
+	struct mf_manifest *m = NULL;
+	struct hl_diag d = { 0 };
+
+	make_dir(dir);
+	snprintf(path, sizeof path, "%s/m.yaml", dir);
+	buf[MF_MAX_SIZE - 1] = '\n';
+	write_file(path, buf, MF_MAX_SIZE);
+	cr_assert_eq(mf_load(path, &m, &d), HL_OK, "%s", d.msg);
+	mf_free(m);
+	m = NULL;
+	write_file(path, buf, MF_MAX_SIZE + 1);
+	snprintf(want, sizeof want, "%s: the manifest is larger than 64 KiB", path);
+	cr_assert_eq(mf_load(path, &m, &d), HL_E_INVALID);
+	cr_assert_str_eq(d.msg, want);
+	cr_assert_null(m);
+	free(buf);
+	unlink(path);
+	rmdir(dir);
+}
+
 Test(manifest, load_missing_file)
 {
 	struct mf_manifest *m = NULL;
