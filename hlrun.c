@@ -385,11 +385,15 @@ static enum hl_err run(struct run *r, int argc, char **argv)
 		return HL_OK;
 	}
 	err = configure(r, &cfg);
-	if (err == HL_OK && r->opts.check)
-		err = sbx_config_check(&cfg, &r->diag);
-	if (err != HL_OK || r->opts.check) {
+	if (err != HL_OK)
+		return err;
+	if (r->opts.check) {
+		err = r->snap != NULL ? sbx_snapshot_check(r->snap, &cfg, &r->diag) :
+					sbx_config_check(&cfg, &r->diag);
 		if (err == HL_OK)
 			printf("%s: ok\n", r->opts.guest);
+		else if (err != HL_E_USAGE)
+			hl_prefix(&r->diag, "%s", r->opts.guest);
 		return err;
 	}
 	if (r->opts.save_snapshot != NULL)

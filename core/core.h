@@ -168,6 +168,12 @@ bool sbx_snapshot_fits(const struct sbx_snapshot *snap, const struct ldr_guest *
 /* The SHA-256 of the whole snapshot file, as read (what a manifest's sha256 pins). */
 void sbx_snapshot_sha256(const struct sbx_snapshot *snap, uint8_t out[32]);
 
+/* Checks cfg, with the snapshot's memory sizes, as sbx_create_from() does before it creates
+ * anything.  Errors: HL_E_USAGE as sbx_config_check(), HL_E_INVALID when cfg's policy does
+ * not allow a host function the snapshot was saved with. */
+enum hl_err sbx_snapshot_check(const struct sbx_snapshot *snap, const struct sbx_config *cfg,
+			       struct hl_diag *d);
+
 /* Creates a sandbox in the state the snapshot saved, without loading the guest or running
  * its init: the memory image of the sealed copy is mapped copy-on-write.  cfg's
  * sizes are replaced by the snapshot's.  Errors: as sbx_create(), and HL_E_INVALID when

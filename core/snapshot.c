@@ -304,17 +304,25 @@ enum hl_err sbx_snapshot_resume(struct sbx *s, const struct sbx_snapshot *snap,
 	return hv_set_state(s->vm, &s->base_state, d);
 }
 
-enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_config *cfg,
-			    struct sbx **out, struct sbx_stats *stats, struct hl_diag *d)
+enum hl_err sbx_snapshot_check(const struct sbx_snapshot *snap, const struct sbx_config *cfg,
+			       struct hl_diag *d)
 {
 	struct sbx_config c = *cfg;
 	enum hl_err err;
 
-	*out = NULL;
 	sbx_snapshot_sizes(snap, &c);
 	err = sbx_config_check(&c, d);
-	if (err == HL_OK)
-		err = check_names(snap->f, &c.policy, d);
+	return err != HL_OK ? err : check_names(snap->f, &c.policy, d);
+}
+
+enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_config *cfg,
+			    struct sbx **out, struct sbx_stats *stats, struct hl_diag *d)
+{
+	struct sbx_config c = *cfg;
+	enum hl_err err = sbx_snapshot_check(snap, cfg, d);
+
+	*out = NULL;
+	sbx_snapshot_sizes(snap, &c);
 	return err != HL_OK ? err : sbx_new(snap->f->guest, snap, &c, out, stats, d);
 }
 

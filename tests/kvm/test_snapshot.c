@@ -304,9 +304,16 @@ Test(snapshot, named_by_a_manifest)
 	o = hlrun(put("bare.yaml", "snapshot: m.snap\n"), "Echo", "hi", NULL);
 	expect_fail(&o, 3, "bare.yaml", "saved with host function HostPrint allowed", NULL);
 	outcome_free(&o);
+	/* --check says what the run would: no, and why. */
+	o = hlrun("--check", path("bare.yaml"), NULL);
+	expect_fail(&o, 3, "bare.yaml", "saved with host function HostPrint allowed", NULL);
+	outcome_free(&o);
 	o = hlrun(put("only.yaml", "snapshot: m.snap\nhost_functions: [HostPrint]\n"), "Echo",
 		  "hi", NULL);
 	expect_ok(o, "hi\n");
+	outcome_free(&o);
+	o = hlrun("--check", path("only.yaml"), NULL);
+	expect_ok(o, DIR "/only.yaml: ok\n");
 	outcome_free(&o);
 	file_sha256(path("m.snap"), hex);
 	snprintf(text, sizeof text, "snapshot: m.snap\nsha256: %s\nhost_functions: [HostPrint]\n",
