@@ -382,6 +382,14 @@ PRIVILEGED(BadPortIn, bad_port_in, "inb $0x60, %%al" : : : "rax");
 /* A 32-bit out, the ABI's size, to the port just after the ABI's. */
 PRIVILEGED(BadPortWide, bad_port_wide, "outl %%eax, %%dx"
 	   : : "a"(0), "d"(HL_PORT_FIRST + HL_PORT_COUNT));
+/* int with the vector of an exception: only the breakpoint's gate is open to ring 3. */
+PRIVILEGED(IntDebug, int_debug, "int $0x01");
+PRIVILEGED(IntPageFault, int_page_fault, "int $0x0e");
+PRIVILEGED(IntGeneral, int_general, "int $0x0d");
+/* One byte, to the port just after the ABI's and to the one just before. */
+PRIVILEGED(BadPortAfter, bad_port_after, "outb %%al, %%dx"
+	   : : "a"(0), "d"(HL_PORT_FIRST + HL_PORT_COUNT));
+PRIVILEGED(BadPortBefore, bad_port_before, "inb %%dx, %%al" : : "d"(HL_PORT_FIRST - 1) : "rax");
 /* A made-up exception report on the port of hlrun's ring 0 (hlrun-guest(7)): vector
  * 1000, which no CPU raises, in a frame of the guest's making. */
 PRIVILEGED(ForgedExceptionReport, forged_exception_report, "1: outl %%eax, %%dx; jmp 1b"
@@ -496,6 +504,32 @@ static int es_carry(const struct hl_value *a, struct hl_value *r)
 	return 0;
 }
 HL_EXPORT(EsCarry, es_carry, HL_T_U32);
+
+/* CPUID leaf, subleaf 0: EAX, EBX, ECX and EDX, 16 bytes (what the guest is shown). */
+static int cpuid_regs(const struct hl_value *a, struct hl_value *r)
+{
+	static uint32_t regs[4];
+
+	__asm__ volatile("cpuid"
+			 : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
+			 : "a"(a[0].u.u32), "c"(0));
+	r->data = (const uint8_t *)regs;
+	r->len = sizeof regs;
+	return 0;
+}
+HL_EXPORT(CpuidRegs, cpuid_regs, HL_T_BYTES, HL_T_U32);
+
+/* The last 8 bytes of guest memory, at the top of the heap: returns them, leaves the
+ * argument.  A restore must put back even the last page. */
+static int heap_top_carry(const struct hl_value *a, struct hl_value *r)
+{
+	volatile uint64_t *top = (volatile uint64_t *)(PEB->memory_size - 8);
+
+	r->u.u64 = *top;
+	*top = a[0].u.u64;
+	return 0;
+}
+HL_EXPORT(HeapTopCarry, heap_top_carry, HL_T_U64, HL_T_U64);
 
 /* ---- Lies in hand-built messages ----------------------------------------------------- */
 

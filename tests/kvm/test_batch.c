@@ -460,3 +460,21 @@ Test(batch, no_state_crosses_calls_through_msrs_or_fs_base)
 	}
 	outcome_free(&o);
 }
+
+/* A restore puts back every page, up to the last byte of guest memory; --keep-state keeps
+ * it. */
+Test(batch, restore_reaches_the_last_page)
+{
+	const char *in = "{\"function\":\"HeapTopCarry\",\"args\":[5]}\n"
+			 "{\"function\":\"HeapTopCarry\",\"args\":[6]}\n";
+	struct outcome o = hlrun_in(in, strlen(in), "--batch", "guests/bin/hostileguest.elf",
+				    NULL);
+
+	expect_batch(&o, 0, "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n"
+			    "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n", NULL);
+	o = hlrun_in(in, strlen(in), "--batch", "--keep-state", "guests/bin/hostileguest.elf",
+		     NULL);
+	expect_batch(&o, 0, "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n"
+			    "{\"ok\":true,\"type\":\"u64\",\"value\":5}\n", NULL);
+}
+

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -81,8 +82,10 @@ static struct {
 	/* An ioctl to answer with answer_value instead of asking KVM (request 0: none);
 	 * for KVM_CHECK_EXTENSION, only about answer_arg. */
 	unsigned long answer_request, answer_arg;
-	int answer_value;
+	int answer_value, answer_errno; /* errno with a value of -1 */
 	bool hide_modules; /* /sys/module/... does not exist: a KVM of unknown kind */
+	/* Called before each openat hlrun makes: a file swapped at the worst moment. */
+	void (*before_openat)(int dir, const char *path);
 } plan = { .fn = F_NONE, .fired = &(bool){ false }, .vcpu_fd = -1 };
 
 static bool fail_now(enum fault fn)
@@ -254,8 +257,10 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 		return 0;
 	}
 	if (request == plan.answer_request &&
-	    (request != KVM_CHECK_EXTENSION || (unsigned long)arg == plan.answer_arg))
+	    (request != KVM_CHECK_EXTENSION || (unsigned long)arg == plan.answer_arg)) {
+		errno = plan.answer_errno;
 		return plan.answer_value;
+	}
 	FAIL_AS(ioctl, EIO, -1);
 	r = __real_ioctl(fd, request, arg);
 	if (request == KVM_CREATE_VCPU)
@@ -295,6 +300,8 @@ int __wrap_openat(int dir, const char *path, int flags, ...)
 	mode = (mode_t)va_arg(ap, int);
 	va_end(ap);
 	FAIL_AS(openat, EACCES, -1);
+	if (plan.before_openat != NULL)
+		plan.before_openat(dir, path);
 	return __real_openat(dir, path, flags, mode);
 }
 
@@ -740,23 +747,28 @@ ParameterizedTest(struct fault_case *c, faults, each_failure_is_an_error_value)
 struct kvm_case {
 	char what[24];
 	unsigned long request, arg;
-	int value;
+	int value, error;
 	char msg[96];
 };
 
 ParameterizedTestParameters(faults, a_kvm_hlrun_cannot_use)
 {
 	static struct kvm_case cases[] = {
-		{ "API version 11", KVM_GET_API_VERSION, 0, 11,
+		{ "API version 11", KVM_GET_API_VERSION, 0, 11, 0,
 		  "/dev/kvm: KVM API version 11, need 12" },
-		{ "no SYNC_REGS", KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS, 0,
+		{ "no SYNC_REGS", KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS, 0, 0,
 		  "/dev/kvm: KVM lacks KVM_CAP_SYNC_REGS (Linux 4.17 or later needed)" },
-		{ "SYNC_REGS without regs", KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS, 2,
+		{ "SYNC_REGS without regs", KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS, 2, 0,
 		  "/dev/kvm: KVM lacks KVM_CAP_SYNC_REGS (Linux 4.17 or later needed)" },
-		{ "no XSAVE", KVM_CHECK_EXTENSION, KVM_CAP_XSAVE, 0,
+		{ "no XSAVE", KVM_CHECK_EXTENSION, KVM_CAP_XSAVE, 0, 0,
 		  "/dev/kvm: KVM lacks KVM_CAP_XSAVE" },
-		{ "run area too small", KVM_GET_VCPU_MMAP_SIZE, 0, 64,
+		{ "run area too small", KVM_GET_VCPU_MMAP_SIZE, 0, 64, 0,
 		  "/dev/kvm: bad vCPU mmap size 64" },
+		/* As without hardware virtualisation: exit 5, a KVM that cannot run VMs. */
+		{ "no VM", KVM_CREATE_VM, 0, -1, ENODEV,
+		  "/dev/kvm: cannot create a VM: No such device" },
+		{ "no vCPU", KVM_CREATE_VCPU, 0, -1, EINVAL,
+		  "/dev/kvm: cannot create a vCPU: Invalid argument" },
 	};
 
 	return cr_make_param_array(struct kvm_case, cases, sizeof cases / sizeof cases[0]);
@@ -776,6 +788,7 @@ ParameterizedTest(struct kvm_case *c, faults, a_kvm_hlrun_cannot_use)
 	plan.answer_request = c->request;
 	plan.answer_arg = c->arg;
 	plan.answer_value = c->value;
+	plan.answer_errno = c->error;
 	err = sbx_create(g, &cfg, &s, NULL, &d);
 	plan.answer_request = 0;
 	cr_assert_str_eq(d.msg, c->msg, "%s", c->what);
@@ -798,6 +811,66 @@ Test(faults, a_kvm_of_unknown_kind)
 	cr_assert(strncmp(describe, "a KVM of unknown kind", 21) == 0, "%s", describe);
 	cr_assert(strcmp(describe + 21, "") == 0 ||
 		  strcmp(describe + 21, ", inside a virtual machine") == 0, "%s", describe);
+}
+
+/* ---- Races ------------------------------------------------------------------------------ */
+
+#define RACE_DIR "build/faults-race"
+
+/* The attacker's move: between ReadFile's check that victim.txt is a regular file and
+ * its open, victim.txt becomes a symbolic link to a file outside the manifest's. */
+static void swap_for_a_link(int dir, const char *path)
+{
+	char target[PATH_MAX];
+
+	if (strcmp(path, "victim.txt") != 0)
+		return;
+	cr_assert_not_null(realpath(RACE_DIR "/secret.txt", target));
+	cr_assert_eq(unlinkat(dir, "victim.txt", 0), 0);
+	cr_assert_eq(symlinkat(target, dir, "victim.txt"), 0);
+}
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* ReadFile opens the last component of a path without following a link, whatever it was
+ * when checked: a file swapped for a link at the last moment is refused, not read. */
+Test(faults, readfile_file_swapped_for_a_link)
+{
+	static const char *const allow[] = { "ReadFile" };
+	const char *files[] = { RACE_DIR "/allowed" };
+	struct ldr_guest *g;
+	struct sbx *s;
+	struct sbx_config cfg;
+	struct hl_diag d = { 0 };
+	enum hl_err err;
+
+	cr_assert_eq(system("rm -rf " RACE_DIR " && mkdir -p " RACE_DIR "/allowed"), 0);
+	put(RACE_DIR "/allowed/victim.txt", "harmless");
+	put(RACE_DIR "/secret.txt", "secret");
+	cr_assert_eq(ldr_open(GUEST, &g, &d), HL_OK, "%s", d.msg);
+	sbx_config_default(&cfg);
+	cfg.policy.allowed = allow;
+	cfg.policy.nallowed = 1;
+	cfg.policy.files = files;
+	cfg.policy.nfiles = 1;
+	cr_assert_eq(sbx_create(g, &cfg, &s, NULL, &d), HL_OK, "%s", d.msg);
+	plan.before_openat = swap_for_a_link;
+	err = call(s, g, "ReadFile", str(RACE_DIR "/allowed/victim.txt"), NULL, &d);
+	plan.before_openat = NULL;
+	cr_assert_eq(err, HL_E_GUEST, "%s", d.msg);
+	cr_assert_str_eq(d.msg, "ReadFile failed (guest error 65537): ReadFile: '"
+			 RACE_DIR "/allowed/victim.txt' has a symbolic link on its path below "
+			 "the manifest's files, and ReadFile follows none");
+	sbx_destroy(s);
+	ldr_close(g);
+	cr_assert_eq(system("rm -rf " RACE_DIR), 0);
 }
 
 /* ---- Exits a KVM may report that the machines here do not -------------------------- */

@@ -112,6 +112,14 @@ RING3_CASE(syscall, "Syscall", "syscall", "invalid opcode (#UD)", "do_syscall+0x
 RING3_CASE(sysenter, "Sysenter", "sysenter", "do_sysenter+0x0")
 HOSTILE_CASE(ring3, int_n, "IntN", 4, "int 0x80: the guest may not raise interrupts",
 	     "int_n+0x0")
+/* int with an exception's vector: its gate is closed to ring 3, so it faults where it
+ * stands (#GP on hardware, #UD on PVM) instead of entering that exception's handler. */
+HOSTILE_CASE(ring3, int_debug, "IntDebug", 4, "int 0x1: the guest may not raise interrupts",
+	     "int_debug+0x0")
+HOSTILE_CASE(ring3, int_page_fault, "IntPageFault", 4,
+	     "int 0xe: the guest may not raise interrupts", "int_page_fault+0x0")
+HOSTILE_CASE(ring3, int_general, "IntGeneral", 4,
+	     "int 0xd: the guest may not raise interrupts", "int_general+0x0")
 /* The breakpoint gate alone is open to ring 3, so int3 is #BP on every KVM. */
 HOSTILE_CASE(ring3, int3, "Int3", 4, "breakpoint (#BP)", "do_int3")
 HOSTILE_CASE(ring3, load_ring0_segment, "LoadRing0Segment", 4,
@@ -160,6 +168,10 @@ HOSTILE_CASE(ports, in_from_port_0x60, "BadPortIn", 4, "general protection fault
 	     "in from I/O port 0x60, which the hlrun ABI does not open", "bad_port_in")
 HOSTILE_CASE(ports, out32_after_the_abi_ports, "BadPortWide", 4,
 	     "general protection fault (#GP)", "out to I/O port 0x6c0c", "bad_port_wide")
+HOSTILE_CASE(ports, out8_after_the_abi_ports, "BadPortAfter", 4,
+	     "general protection fault (#GP)", "out to I/O port 0x6c0c", "bad_port_after")
+HOSTILE_CASE(ports, in8_before_the_abi_ports, "BadPortBefore", 4,
+	     "general protection fault (#GP)", "in from I/O port 0x6bff", "bad_port_before")
 /* A report of an exception the guest made up, on ring 0's own port: refused by the
  * bitmap, so the guest can neither forge a report nor suppress a real one. */
 HOSTILE_CASE(ports, forged_exception_report, "ForgedExceptionReport", 4,
@@ -406,4 +418,32 @@ Test(init, crash_in_batch_and_save, .timeout = 60)
 	expect_fail(&o, 4, "init: invalid opcode (#UD)", NULL);
 	cr_assert_neq(access(TEST_DIR "/badinit.snap", F_OK), 0);
 	outcome_free(&o);
+}
+
+/* What CPUID shows the guest: no virtualisation extensions (VMX, SMX, SVM), no
+ * MONITOR/MWAIT, no x2APIC or TSC deadline timer, and none of KVM's own leaves. */
+static void cpuid(const char *leaf, uint32_t regs[4])
+{
+	struct outcome o = hlrun(HOSTILE, "CpuidRegs", leaf, NULL);
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_eq(o.out_len, 16, "CPUID %s: %zu bytes", leaf, o.out_len);
+	memcpy(regs, o.out, 16);
+	outcome_free(&o);
+}
+
+Test(ring3, cpuid_hides_what_the_vcpu_lacks)
+{
+	enum { EAX, EBX, ECX, EDX };
+	uint32_t r[4];
+
+	cpuid("1", r);
+	cr_assert_eq(r[ECX] & ((1u << 3) | (1u << 5) | (1u << 6) | (1u << 21) | (1u << 24)), 0,
+		     "leaf 1 ECX 0x%08x", r[ECX]);
+	cpuid("0x80000001", r);
+	cr_assert_eq(r[ECX] & (1u << 2), 0, "leaf 0x80000001 ECX 0x%08x", r[ECX]);
+	cpuid("0x40000000", r);
+	cr_assert(memcmp(&r[EBX], "KVMKVMKVM", 9) != 0, "KVM's signature shows");
+	cpuid("0x40000001", r);
+	cr_assert_eq(r[EAX], 0, "KVM's feature leaf shows: EAX 0x%08x", r[EAX]);
 }

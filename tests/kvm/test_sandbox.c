@@ -305,3 +305,70 @@ Test(sandbox, saving_needs_no_right_to_create_rename_or_remove_files, .timeout =
 	cr_assert_eq(unlink(path), 0);
 	cr_assert_eq(rmdir(dir), 0);
 }
+
+/* Once confined, hlrun opens files for reading only: an existing file cannot be opened
+ * for writing, appending or truncating, and reading still works (ReadFile). */
+Test(sandbox, confined_opens_files_for_reading_only)
+{
+	static const int modes[] = { O_RDONLY, O_WRONLY, O_RDWR, O_WRONLY | O_APPEND,
+				     O_RDONLY | O_TRUNC };
+	char path[] = "/tmp/hlrun-confined.XXXXXX";
+	int fd = mkstemp(path), ws;
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		pid_t pid = fork();
+
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			struct ldr_guest *g;
+			struct sbx *s;
+			struct hl_diag d;
+			struct sbx_config cfg;
+
+			if (ldr_open(GUEST, &g, &d) != HL_OK)
+				_exit(2);
+			sbx_config_default(&cfg);
+			cfg.seccomp = true;
+			if (sbx_create(g, &cfg, &s, NULL, &d) != HL_OK)
+				_exit(3);
+			_exit(open(path, modes[i] | O_CLOEXEC) >= 0 ? 0 : 4);
+		}
+		cr_assert_eq(waitpid(pid, &ws, 0), pid);
+		if (modes[i] == O_RDONLY)
+			cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "read: status 0x%x", ws);
+		else
+			cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS,
+				  "mode 0%o: status 0x%x, not killed by SIGSYS", modes[i], ws);
+	}
+	unlink(path);
+}
+
+/* A result that breaks the protocol poisons the sandbox, as a crash does: the next call
+ * is refused until a restore, after which the guest works again. */
+Test(sandbox, protocol_violations_poison)
+{
+	static const char *const lies[] = { "ResultWrongType", "ResultMissing", "ResultWrongKind",
+					    "ResultVoidWithValue", "ResultBadBool", "DoneGarbage" };
+	struct fixture f;
+	struct hl_value res;
+
+	cr_assert_eq(ldr_open("guests/bin/hostileguest.elf", &f.guest, &f.d), HL_OK, "%s",
+		     f.d.msg);
+	sbx_config_default(&f.cfg);
+	f.cfg.restore = true;
+	cr_assert_eq(sbx_create(f.guest, &f.cfg, &f.sbx, NULL, &f.d), HL_OK, "%s", f.d.msg);
+	for (size_t i = 0; i < sizeof lies / sizeof lies[0]; i++) {
+		cr_assert_eq(call(&f, lies[i], NULL, 0, &res), HL_E_CRASH, "%s: %s", lies[i],
+			     f.d.msg);
+		cr_assert(strstr(f.d.msg, "protocol violation") != NULL, "%s: %s", lies[i],
+			  f.d.msg);
+		cr_assert(sbx_poisoned(f.sbx), "%s did not poison", lies[i]);
+		cr_assert_eq(call(&f, "InFromDonePort", NULL, 0, &res), HL_E_INTERNAL);
+		cr_assert_str_eq(f.d.msg, "sandbox is poisoned by an earlier failure");
+		cr_assert_eq(sbx_restore(f.sbx, NULL, &f.d), HL_OK, "%s", f.d.msg);
+		cr_assert(!sbx_poisoned(f.sbx));
+	}
+	shutdown(&f);
+}

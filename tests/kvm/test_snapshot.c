@@ -404,6 +404,29 @@ Test(snapshot, cache_beside_the_guest)
 	expect_echo(m, "again", true, NULL);
 }
 
+/* --save-snapshot runs the guest's init, even when a cache that fits is at hand: what it
+ * saves is made now, not copied (printguest prints 600 bytes in its init). */
+Test(snapshot, saving_runs_init_despite_a_cache)
+{
+	const char *m = put("resave.yaml", "guest: ../../guests/bin/printguest.elf\n"
+					   "snapshot: resave.snap\nhost_functions: [HostPrint]\n");
+	char init[601];
+	struct outcome o;
+
+	memset(init, 'i', 600);
+	init[600] = '\0';
+	unlink(path("resave.snap"));
+	for (int i = 0; i < 2; i++) {
+		o = hlrun("--save-snapshot", path("resave.snap"), m, NULL);
+		expect_ok(o, init);
+		outcome_free(&o);
+	}
+	/* From the cache, init does not run again: only the call prints. */
+	o = hlrun(m, "Print", "3", NULL);
+	expect_ok(o, "ccc3\n");
+	outcome_free(&o);
+}
+
 /* The cache records the policy it was made under: a manifest that allows the guest other
  * host functions, variables or files, or other limits, does not use it. */
 Test(snapshot, cache_serves_only_its_policy)

@@ -226,6 +226,11 @@ ParameterizedTestParameters(batch, rejects_bad_json)
 		  "string at byte 15", "" },
 		{ "{\"function\":\"a\xf0\x9f\x98\"}", "line is not valid JSON: invalid UTF-8 in a "
 		  "string at byte 15", "" },
+		/* Overlong forms of each length: 4 bytes below U+10000, 3 below U+0800. */
+		{ "{\"function\":\"\xf0\x8f\xbf\xbf\"}", "line is not valid JSON: invalid UTF-8 "
+		  "in a string at byte 14", "" },
+		{ "{\"function\":\"\xf0\x80\x80\xa2\"}", "line is not valid JSON: invalid UTF-8 "
+		  "in a string at byte 14", "" },
 		{ "{\"function\":\"a\x01\"}", "line is not valid JSON: control character in a "
 		  "string at byte 15", "" },
 		{ "{\"function\":\"a\tb\"}", "line is not valid JSON: control character in a "
@@ -321,6 +326,8 @@ ParameterizedTestParameters(batch, rejects_bad_calls)
 		{ "{\"id\":1.5,\"function\":\"Spin\"}", "key 'id' must be a string or an integer, "
 		  "got a number with a fraction or exponent", "" },
 		{ "{\"id\":1e3,\"function\":\"Spin\"}", "key 'id' must be a string or an integer, "
+		  "got a number with a fraction or exponent", "" },
+		{ "{\"id\":1E3,\"function\":\"Spin\"}", "key 'id' must be a string or an integer, "
 		  "got a number with a fraction or exponent", "" },
 		{ "{\"id\":true,\"function\":\"Spin\"}", "key 'id' must be a string or an integer, "
 		  "got a boolean", "" },

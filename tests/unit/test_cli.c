@@ -116,6 +116,9 @@ Test(cli, negative_numbers_are_operands)
 	assert_parses("hlrun G Add -5 -0x10 -.5 -0",
 		      (struct want){ "G", "Add", "-5 -0x10 -.5 -0", 4, 0, false, false, false,
 				     false });
+	assert_parses("hlrun G EchoF64 -inf -nan -INF -NaN",
+		      (struct want){ "G", "EchoF64", "-inf -nan -INF -NaN", 4, 0, false, false,
+				     false, false });
 }
 
 Test(cli, dash_is_an_operand)
@@ -436,6 +439,9 @@ ParameterizedTestParameters(cli, int_rejects)
 		{ HL_T_I32, "0x-1" }, { HL_T_I32, "0x0x10" }, { HL_T_I32, "--1" },
 		{ HL_T_I32, "-+1" }, { HL_T_I32, "+-1" }, { HL_T_I32, "+" },
 		{ HL_T_I32, "1.0" }, { HL_T_I32, "1e3" }, { HL_T_I32, "99999999999999999999999" },
+		/* Only digits of the base: 'a' is no decimal digit, 'g' no hexadecimal one. */
+		{ HL_T_I32, "9a" }, { HL_T_I32, "1:" }, { HL_T_I32, "0x1g" }, { HL_T_I32, "0x1G" },
+		{ HL_T_U64, "10a" }, { HL_T_I64, "-9a" },
 		{ HL_T_U32, "4294967296" }, { HL_T_U32, "0x100000000" }, { HL_T_U32, "-1" },
 		{ HL_T_U32, "-0x1" }, { HL_T_U32, "" }, { HL_T_U32, "1x" }, { HL_T_U32, "0x" },
 		{ HL_T_U32, "--1" }, { HL_T_U32, " 1" },
@@ -1178,8 +1184,8 @@ Test(cli, too_many_allow_options)
 /* ---- Messages on a terminal ------------------------------------------------------------ */
 
 struct message_case {
-	char in[32];
-	char out[96];
+	char in[48];
+	char out[128];
 };
 
 ParameterizedTestParameters(cli, message_escapes_what_a_terminal_acts_on)
@@ -1206,6 +1212,16 @@ ParameterizedTestParameters(cli, message_escapes_what_a_terminal_acts_on)
 		/* Right-to-left override and an isolate: they reorder what is shown. */
 		{ "rlo\xe2\x80\xae" "gpj", "rlo\\xe2\\x80\\xaegpj" },
 		{ "fsi\xe2\x81\xa8", "fsi\\xe2\\x81\\xa8" },
+		/* Each range's first and last code point, and those just outside: U+0080 to
+		 * U+009F, U+061C, U+200E and U+200F, U+202A to U+202E, U+2066 to U+2069. */
+		{ "\xc2\x80|\xc2\x9f|\xc2\xa0", "\\xc2\\x80|\\xc2\\x9f|\xc2\xa0" },
+		{ "\xd8\x9b|\xd8\x9c|\xd8\x9d", "\xd8\x9b|\\xd8\\x9c|\xd8\x9d" },
+		{ "\xe2\x80\x8d|\xe2\x80\x8e|\xe2\x80\x8f|\xe2\x80\x90",
+		  "\xe2\x80\x8d|\\xe2\\x80\\x8e|\\xe2\\x80\\x8f|\xe2\x80\x90" },
+		{ "\xe2\x80\xa9|\xe2\x80\xaa|\xe2\x80\xae|\xe2\x80\xaf",
+		  "\xe2\x80\xa9|\\xe2\\x80\\xaa|\\xe2\\x80\\xae|\xe2\x80\xaf" },
+		{ "\xe2\x81\xa5|\xe2\x81\xa6|\xe2\x81\xa9|\xe2\x81\xaa",
+		  "\xe2\x81\xa5|\\xe2\\x81\\xa6|\\xe2\\x81\\xa9|\xe2\x81\xaa" },
 	};
 	return cr_make_param_array(struct message_case, cases, sizeof cases / sizeof cases[0]);
 }

@@ -49,3 +49,28 @@ Test(diag, prefix_of_full_message_stays_bounded)
 	cr_assert_eq(strlen(d.msg), HL_DIAG_MSG - 1);
 	cr_assert_eq(strncmp(d.msg, "pre: bbb", 8), 0);
 }
+
+/* Prefix and message that fill the buffer exactly, and by one byte more: the message
+ * keeps its last byte for the NUL and writes nothing past the buffer. */
+Test(diag, prefix_fills_the_buffer_exactly)
+{
+	struct {
+		struct hl_diag d;
+		char after[16];
+	} s;
+	size_t old = HL_DIAG_MSG - 1 - 5; /* "pre: " and the NUL leave this much */
+
+	for (size_t extra = 0; extra < 3; extra++) {
+		memset(&s, 'x', sizeof s);
+		memset(s.d.msg, 'b', old + extra);
+		s.d.msg[old + extra] = '\0';
+		s.d.err = HL_E_CRASH;
+		cr_assert_eq(hl_prefix(&s.d, "pre"), HL_E_CRASH);
+		cr_assert_eq(s.d.msg[HL_DIAG_MSG - 1], '\0', "%zu more", extra);
+		cr_assert_eq(s.d.msg[HL_DIAG_MSG - 2], 'b', "%zu more", extra);
+		cr_assert_eq(strncmp(s.d.msg, "pre: bbb", 8), 0);
+		for (size_t i = 0; i < sizeof s.after; i++)
+			cr_assert_eq(s.after[i], 'x', "byte %zu past the buffer written", i);
+	}
+}
+

@@ -130,9 +130,9 @@ ParameterizedTest(struct insn_case *c, exception, names_the_instruction)
  * instruction cut short by its end (prefixes and all), describes nothing; one that ends
  * exactly there is named. */
 struct end_case {
-	uint8_t bytes[4];
+	uint8_t bytes[16];
 	size_t len;
-	char says[64];
+	char says[96];
 };
 
 ParameterizedTestParameters(exception, reads_no_byte_beyond_guest_memory)
@@ -150,6 +150,12 @@ ParameterizedTestParameters(exception, reads_no_byte_beyond_guest_memory)
 		{ { 0xe4 }, 1, "" },
 		{ { 0xcd }, 1, "" },
 		{ { 0xcd, 0x03 }, 2, ": int 0x3: the guest may not raise interrupts" },
+		/* Fourteen bytes to the end: the fifteen an instruction may have would cross. */
+		{ { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+		    0xe4 }, 14, "" },
+		{ { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0xe4,
+		    0x80 }, 14, ": in from I/O port 0x80, which the hlrun ABI does not open to "
+				"the guest" },
 	};
 
 	return cr_make_param_array(struct end_case, cases, sizeof cases / sizeof cases[0]);

@@ -530,6 +530,15 @@ ParameterizedTestParameters(loader, bounds)
 		  { SET(eh.e_phnum, 64) },
 		  { SET(eh.e_phnum, 65) },
 		  "too many program headers (65, at most 64)" },
+		{ "export table ends where the file bytes do",
+		  { SET(ph[1].p_filesz, NEXP * sizeof(struct hl_export)) },
+		  { SET(ph[1].p_filesz, NEXP * sizeof(struct hl_export) - 1) },
+		  "section .hlrun.exports [0x202000, +0xa0) is not inside the file-backed part of "
+		  "a segment" },
+		{ "symbol name at the string table's last byte",
+		  { SET(sym[2].st_name, sizeof STRS - 1) },
+		  { SET(sym[2].st_name, sizeof STRS) },
+		  "symbol 2: name offset 24 beyond its string table (24 bytes)" },
 	};
 	return cr_make_param_array(struct bound_case, cases, sizeof cases / sizeof cases[0]);
 }
@@ -853,6 +862,29 @@ Test(loader, open_missing_file)
 	cr_assert_eq(d.err, HL_E_INVALID);
 	cr_assert_str_eq(d.msg, "/nonexistent/x.elf: No such file or directory");
 	cr_assert_null(g);
+}
+
+/* A file of LDR_MAX_FILE bytes is read (and found to be no ELF); one byte more is
+ * refused before it is read.  Sparse files: no disk is used. */
+Test(loader, open_size_limit)
+{
+	char path[] = "/tmp/hlrun-test-big-XXXXXX", want[160];
+	struct ldr_guest *g = NULL;
+	struct hl_diag d = { 0 };
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, LDR_MAX_FILE), 0);
+	cr_assert_eq(ldr_open(path, &g, &d), HL_E_INVALID);
+	cr_assert_null(strstr(d.msg, "too large"), "%s", d.msg);
+	cr_assert_eq(ftruncate(fd, LDR_MAX_FILE + 1), 0);
+	snprintf(want, sizeof want, "%s: file too large (%u bytes, at most %u)", path,
+		 LDR_MAX_FILE + 1, LDR_MAX_FILE);
+	cr_assert_eq(ldr_open(path, &g, &d), HL_E_INVALID);
+	cr_assert_str_eq(d.msg, want);
+	cr_assert_null(g);
+	close(fd);
+	unlink(path);
 }
 
 Test(loader, open_directory)

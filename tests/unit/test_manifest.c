@@ -62,6 +62,12 @@ static const struct bad_manifest {
 	  "level (first on line 1)" },
 	{ "snapshot: s\nmemory: {stack: 64K}\n", 0, "t.yaml:1:1: memory does not apply to a "
 	  "snapshot without guest (its sizes are fixed when it is saved)" },
+	{ "snapshot: s\nmemory: {heap: 64K}\n", 0, "t.yaml:1:1: memory does not apply to a "
+	  "snapshot without guest (its sizes are fixed when it is saved)" },
+	{ "snapshot: s\nmemory: {input: 64K}\n", 0, "t.yaml:1:1: memory does not apply to a "
+	  "snapshot without guest (its sizes are fixed when it is saved)" },
+	{ "snapshot: s\nmemory: {output: 64K}\n", 0, "t.yaml:1:1: memory does not apply to a "
+	  "snapshot without guest (its sizes are fixed when it is saved)" },
 	/* guest */
 	{ "guest:\n", 0, "t.yaml:1:7: guest is empty" },
 	{ "guest: \"\"\n", 0, "t.yaml:1:8: guest is empty" },

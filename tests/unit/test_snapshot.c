@@ -337,6 +337,41 @@ Test(snapshot, adjacent_extents_accepted)
 	teardown(fx);
 }
 
+/* An extent may end exactly at the end of guest memory, not a page past it: the writer
+ * and the reader agree. */
+Test(snapshot, extent_at_the_end_of_memory)
+{
+	struct fixture *fx = setup(GUEST);
+	size_t len;
+	uint8_t *b;
+	struct snap_file *f;
+	struct snap_extent e;
+	struct hl_diag d = { 0 };
+	char want[160];
+	uint64_t at;
+
+	fx->runs[2] = (struct snap_extent){ fx->l.mem_size - PAGE, 1, 0 };
+	b = write_file(fx, &len);
+	f = parse_ok(b, len);
+	cr_assert_eq(f->extents[2].gpa + PAGE, fx->l.mem_size);
+	at = f->h.extents_offset + 2 * sizeof e;
+	snap_free(f);
+	memcpy(&e, b + at, sizeof e);
+	e.gpa += PAGE;
+	memcpy(b + at, &e, sizeof e);
+	f = NULL;
+	cr_assert_eq(snap_parse(b, len, "t.snap", &f, &d), HL_E_INVALID);
+	snprintf(want, sizeof want, "t.snap: extent 2: 1 page(s) at 0x%llx extend beyond guest "
+		 "memory (0x%llx bytes)", (unsigned long long)fx->l.mem_size,
+		 (unsigned long long)fx->l.mem_size);
+	cr_assert_str_eq(d.msg, want);
+	cr_assert_null(f);
+	free(b);
+	fx->runs[2] = (struct snap_extent){ fx->l.mem_size, 1, 0 };
+	cr_assert_eq(save_to(fx->path, &fx->src, &d), HL_E_INTERNAL);
+	teardown(fx);
+}
+
 /* The most extents a snapshot may have, one page each: written, and read back in full.
  * One more is refused by the writer (writer_refuses) and the reader (corrupt). */
 Test(snapshot, most_extents_accepted)

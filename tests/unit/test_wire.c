@@ -526,6 +526,8 @@ ParameterizedTestParameters(wire, rejects)
 		{ "bool value 0xff", B_BOOL, { E8(24, 0xff) }, 0, 0, HLW_E_BOOL },
 		{ "string without its NUL", B_STR, { E8(27, 'x') }, 0, 0, HLW_E_STRING },
 		{ "string with an inner NUL", B_STR, { E8(25, 0) }, 0, 0, HLW_E_STRING },
+		{ "string whose first byte is NUL", B_STR, { E8(24, 0) }, 0, 0, HLW_E_STRING },
+		{ "string whose last byte is NUL", B_STR, { E8(26, 0) }, 0, 0, HLW_E_STRING },
 		{ "string len one short of its NUL", B_STR, { E32(20, 2) }, 0, 0, HLW_E_STRING },
 		{ "string len 8: NUL past the end", B_STR, { E32(20, 8) }, 0, 0, HLW_E_LEN },
 		{ "string len 0xffffffff", B_STR, { E32(20, 0xffffffff) }, 0, 0, HLW_E_LEN },
