@@ -56,6 +56,22 @@ Test(manifest, check_and_list)
 	outcome_free(&o);
 }
 
+/* --check checks the sizes in force, the command line's too: an option out of bounds
+ * is the usage error (exit 2) the run would meet. */
+Test(manifest, check_checks_the_options)
+{
+	struct outcome o = hlrun("--check", "--heap", "1", "examples/simpleguest.yaml", NULL);
+
+	expect_fail(&o, 2, "heap of 1 bytes is out of range (4096 to 4294967296)", NULL);
+	outcome_free(&o);
+	o = hlrun("--check", "--output-size", "5G", GUEST, NULL);
+	expect_fail(&o, 2, "output buffer of 5368709120 bytes is out of range", NULL);
+	outcome_free(&o);
+	o = hlrun("--check", "--stack", "4G", GUEST, NULL);
+	expect_ok(o, GUEST ": ok\n");
+	outcome_free(&o);
+}
+
 Test(manifest, check_reports_position)
 {
 	const char *m = manifest("bad.yaml", "memory:\n  hep: 1MiB\n");
