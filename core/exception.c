@@ -12,6 +12,9 @@
 #define VEC_GP 13
 #define VEC_PF 14
 #define INSN_MAX 15
+#define ERR_EXT 1u
+#define ERR_IDT 2u
+#define OP_INT 0xcd
 
 static const char *const vector_names[32] = {
 	[0] = "divide error (#DE)",
@@ -97,10 +100,10 @@ static const char *privileged_0f(uint8_t op, const uint8_t *m)
 /* Writes to buf what the instruction at the fault is, when ring 3 may not execute it:
  * ": out to I/O port 0x80, which ..." or ": privileged instruction cli ...".  Reads at
  * most INSN_MAX bytes of guest memory, all of them inside it. */
-static void describe_insn(const struct sbx *s, const struct hv_fault *f, char *buf,
-			  size_t len)
+static void describe_insn(const struct sbx *s, const struct hv_fault *f, uint64_t rip,
+			  char *buf, size_t len)
 {
-	uint64_t rip = f->regs.rip, n = INSN_MAX;
+	uint64_t n = INSN_MAX;
 	const uint8_t *p = s->mem + rip;
 	const char *name = NULL;
 	uint64_t i = 0;
@@ -127,7 +130,7 @@ static void describe_insn(const struct sbx *s, const struct hv_fault *f, char *b
 		snprintf(buf, len, ": %s I/O port 0x%x, which the hlrun ABI does not open to "
 			 "the guest", out ? "out to" : "in from", (unsigned)(f->regs.rdx & 0xffff));
 		return;
-	case 0xcd:
+	case OP_INT:
 		if (i + 1 < n)
 			snprintf(buf, len, ": int 0x%x: the guest may not raise interrupts",
 				 p[i + 1]);
@@ -169,6 +172,31 @@ static enum hl_err page_fault(struct sbx *s, const struct hv_fault *f, const cha
 		       (unsigned long long)cr2, why, (unsigned long long)err);
 }
 
+/* Whether the two bytes at rip are "int n" whose gate the error code names: as the
+ * architecture has it (index n * 8) or as QEMU's emulated CPU has it (n * 16). */
+static bool is_int_at(const struct sbx *s, uint64_t rip, uint64_t code)
+{
+	uint64_t gate = code & ~(uint64_t)3;
+
+	if (rip >= s->layout.mem_size || s->layout.mem_size - rip < 2 ||
+	    s->mem[rip] != OP_INT)
+		return false;
+	return gate == (uint64_t)s->mem[rip + 1] * 8 || gate == (uint64_t)s->mem[rip + 1] * 16;
+}
+
+/* Where the faulting instruction is.  A #GP naming an IDT gate comes from "int n" through
+ * a gate closed to ring 3, saved with RIP at the int; nested SVM as QEMU emulates it saves
+ * the RIP after it instead, which would name the wrong instruction. */
+static uint64_t fault_rip(const struct sbx *s, const struct hv_fault *f)
+{
+	uint64_t rip = f->regs.rip, code = f->error_code;
+
+	if (f->vector != VEC_GP || (code & (ERR_EXT | ERR_IDT)) != ERR_IDT ||
+	    is_int_at(s, rip, code) || rip < 2 || !is_int_at(s, rip - 2, code))
+		return rip;
+	return rip - 2;
+}
+
 enum hl_err sbx_exception(struct sbx *s, const struct hv_fault *f, struct hl_diag *d)
 {
 	const char *name = vector_names[f->vector] ? vector_names[f->vector] : NULL;
@@ -183,11 +211,12 @@ enum hl_err sbx_exception(struct sbx *s, const struct hv_fault *f, struct hl_dia
 		return hl_fail(d, HL_E_INTERNAL, "%s: CPU exception vector %u in hlrun's ring 0 "
 			       "at RIP 0x%llx (error code 0x%llx): a bug in hlrun", s->phase,
 			       f->vector, rip, code);
+	rip = fault_rip(s, f);
 	where(s, rip, at, sizeof at);
 	if (f->vector == VEC_PF)
 		return page_fault(s, f, at, d);
 	if (f->vector == VEC_GP || f->vector == VEC_UD)
-		describe_insn(s, f, insn, sizeof insn);
+		describe_insn(s, f, rip, insn, sizeof insn);
 	if (name == NULL)
 		return hl_fail(d, HL_E_CRASH, "%s: CPU exception vector %u at RIP 0x%llx%s "
 			       "(error code 0x%llx)", s->phase, f->vector, rip, at, code);

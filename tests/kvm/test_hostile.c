@@ -113,7 +113,8 @@ RING3_CASE(sysenter, "Sysenter", "sysenter", "do_sysenter+0x0")
 HOSTILE_CASE(ring3, int_n, "IntN", 4, "int 0x80: the guest may not raise interrupts",
 	     "int_n+0x0")
 /* int with an exception's vector: its gate is closed to ring 3, so it faults where it
- * stands (#GP on hardware, #UD on PVM) instead of entering that exception's handler. */
+ * stands (#GP on hardware, #UD on PVM) instead of entering that exception's handler.  The
+ * test VM's nested SVM saves RIP past the int; hlrun reports the int all the same. */
 HOSTILE_CASE(ring3, int_debug, "IntDebug", 4, "int 0x1: the guest may not raise interrupts",
 	     "int_debug+0x0")
 HOSTILE_CASE(ring3, int_page_fault, "IntPageFault", 4,
