@@ -76,7 +76,7 @@ say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
 # ---- host program --------------------------------------------------------------------
-MODULES   := common kvm loader core cli
+MODULES   := common kvm loader core target cli
 # The wire codec is the guest SDK's, compiled for the host too: the ABI is written once.
 LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c $(m)/*.S)) guests/wire/hlwire.c
 LIB_OBJS  := $(addsuffix .o,$(addprefix $(B)/host/,$(basename $(LIB_SRCS))))

@@ -1,9 +1,9 @@
 /* libFuzzer target: the manifest parser (mf_parse) on hostile YAML, checking what
- * core/manifest.h promises about every manifest it accepts and every error it reports. */
+ * target/manifest.h promises about every manifest it accepts and every error it reports. */
 #include <string.h>
 
 #include "core/core.h"
-#include "core/manifest.h"
+#include "target/manifest.h"
 #include "tests/fuzz/fuzz.h"
 
 #define NAME "f.yaml"

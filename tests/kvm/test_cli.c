@@ -191,6 +191,27 @@ Test(cli, non_elf_guest_is_invalid)
 	outcome_free(&o);
 }
 
+/* A binary file that is no guest, snapshot or manifest is never read as YAML, unless -m
+ * says it is a manifest. */
+Test(cli, binary_file_is_no_manifest)
+{
+	char path[] = "/tmp/hlrun-wasm-XXXXXX";
+	int fd = mkstemp(path);
+	struct outcome o;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "\0asm\1\0\0\0", 8), 8);
+	close(fd);
+	o = hlrun(path, "Run", NULL);
+	expect_fail(&o, 3, path, ": not an ELF guest, snapshot or manifest (it is a WebAssembly "
+		    "module)", NULL);
+	outcome_free(&o);
+	o = hlrun("-m", path, "Run", NULL);
+	expect_fail(&o, 3, path, ":1:1: NUL byte in the manifest", NULL);
+	outcome_free(&o);
+	unlink(path);
+}
+
 /* Runs a copy of simpleguest whose ABI note claims version. */
 static struct outcome run_with_abi(char version)
 {

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "core/manifest.h"
+#include "target/target.h"
 #include "guests/include/hlrun_abi.h"
 #include "loader/loader.h"
 
@@ -490,32 +490,14 @@ static enum hl_err crash(struct sbx *s, const struct ldr_guest *g, struct hl_dia
 	return err != HL_OK ? err : hl_fail(d, HL_E_GUEST, "TriggerException returned");
 }
 
-static void config_from(const struct mf_manifest *m, struct sbx_config *cfg, FILE *out,
-			const char *snap)
-{
-	sbx_config_default(cfg);
-	cfg->heap_size = m->heap;
-	cfg->stack_size = m->stack;
-	cfg->input_size = m->input;
-	cfg->output_size = m->output;
-	cfg->timeout_ms = m->timeout_ms;
-	cfg->print_to = out;
-	cfg->restore = true;
-	cfg->save_path = snap;
-	cfg->policy = (struct sbx_policy){
-		.allowed = (const char *const *)m->host_functions,
-		.nallowed = m->nhost_functions, .env = (const char *const *)m->env,
-		.nenv = m->nenv, .files = (const char *const *)m->files, .nfiles = m->nfiles,
-		.max_output = m->max_output,
-	};
-}
-
-/* The manifest, its guest, a sandbox that calls every host function, crashes, restores,
- * saves a snapshot; then a sandbox from that snapshot. */
+/* The manifest resolved into its guest and configuration, a sandbox that calls every host
+ * function, crashes, restores, saves a snapshot; then a sandbox from that snapshot. */
 static enum hl_err scenario(const struct scene *sc, struct hl_diag *d)
 {
-	struct mf_manifest *m = NULL;
-	struct ldr_guest *g = NULL;
+	const struct tgt_request req = { .path = sc->manifest, .no_seccomp = true,
+					 .save_path = sc->snap };
+	struct tgt *tg = NULL;
+	const struct ldr_guest *g = NULL;
 	struct sbx *s = NULL, *t = NULL;
 	struct sbx_snapshot *snap = NULL;
 	struct sbx_config cfg;
@@ -525,11 +507,11 @@ static enum hl_err scenario(const struct scene *sc, struct hl_diag *d)
 
 	if (out == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "/dev/null: %s", strerror(errno));
-	err = mf_load(sc->manifest, &m, d);
-	if (err == HL_OK)
-		err = ldr_open(m->guest, &g, d);
+	err = tgt_resolve(&req, &tg, d);
 	if (err == HL_OK) {
-		config_from(m, &cfg, out, sc->snap);
+		g = tgt_guest(tg);
+		cfg = *tgt_config(tg);
+		cfg.print_to = out;
 		err = sbx_create(g, &cfg, &s, NULL, d);
 	}
 	if (err == HL_OK)
@@ -553,7 +535,7 @@ static enum hl_err scenario(const struct scene *sc, struct hl_diag *d)
 	if (err == HL_OK)
 		err = sbx_snapshot_open(sc->snap, &snap, d);
 	if (err == HL_OK) {
-		config_from(m, &cfg, out, NULL);
+		cfg.save_path = NULL;
 		err = sbx_create_from(snap, &cfg, &t, NULL, d);
 	}
 	if (err == HL_OK)
@@ -561,8 +543,7 @@ static enum hl_err scenario(const struct scene *sc, struct hl_diag *d)
 	sbx_destroy(t);
 	sbx_snapshot_close(snap);
 	sbx_destroy(s);
-	ldr_close(g);
-	mf_free(m);
+	tgt_free(tg);
 	fclose(out);
 	return err;
 }

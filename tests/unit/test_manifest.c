@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
-#include "core/manifest.h"
+#include "target/manifest.h"
 
 /* Parses text that must be valid; the caller frees the result. */
 static struct mf_manifest *parse_ok(const char *path, const char *text)
@@ -560,13 +560,14 @@ Test(manifest, load_reads_a_file)
 	char dir[32], path[64], want[160];
 	struct mf_manifest *m = NULL;
 	struct hl_diag d = { 0 };
+	bool not_yaml;
 	const char text[] = "guest: g.elf\nmemory: {heap: 2MiB}\n";
 
 	make_dir(dir);
 	snprintf(path, sizeof path, "%s/m.yaml", dir);
 	snprintf(want, sizeof want, "%s/g.elf", dir);
 	write_file(path, text, sizeof text - 1);
-	cr_assert_eq(mf_load(path, &m, &d), HL_OK, "%s", d.msg);
+	cr_assert_eq(mf_load(path, &m, &not_yaml, &d), HL_OK, "%s", d.msg);
 	cr_assert_str_eq(m->path, path);
 	cr_assert_str_eq(m->guest, want);
 	cr_assert_eq(m->heap, 2u << 20);
@@ -580,6 +581,7 @@ Test(manifest, load_reports_parse_errors_with_the_path)
 	char dir[32], path[64], want[160];
 	struct mf_manifest *m = NULL;
 	struct hl_diag d = { 0 };
+	bool not_yaml;
 	const char text[] = "guest: g.elf\nmemory: {hep: 2MiB}\n";
 
 	make_dir(dir);
@@ -587,8 +589,48 @@ Test(manifest, load_reports_parse_errors_with_the_path)
 	snprintf(want, sizeof want, "%s:2:10: unknown key 'hep' in memory (did you mean "
 		 "'heap'?)", path);
 	write_file(path, text, sizeof text - 1);
-	cr_assert_eq(mf_load(path, &m, &d), HL_E_INVALID);
+	cr_assert_eq(mf_load(path, &m, &not_yaml, &d), HL_E_INVALID);
 	cr_assert_str_eq(d.msg, want);
+	cr_assert_null(m);
+	cr_assert_eq(not_yaml, false);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* What a file that was never a manifest gives: malformed YAML, or a top level that is no
+ * mapping, and nothing else. */
+struct shape_case {
+	char text[32];
+	bool not_yaml;
+};
+
+ParameterizedTestParameters(manifest, load_says_when_a_file_is_no_yaml_mapping)
+{
+	static struct shape_case cases[] = {
+		{ "guest: g.elf\n}\n", true },
+		{ "#!/bin/sh\necho hello\n", true },
+		{ "- guest: g.elf\n", true },
+		{ "\"guest: g.elf\n", true },
+		{ "guest: g.elf\nhep: 1\n", false },
+		{ "guest: [g.elf]\n", false },
+		{ "", false },
+	};
+
+	return cr_make_param_array(struct shape_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct shape_case *c, manifest, load_says_when_a_file_is_no_yaml_mapping)
+{
+	char dir[32], path[64];
+	struct mf_manifest *m = NULL;
+	struct hl_diag d = { 0 };
+	bool not_yaml = !c->not_yaml;
+
+	make_dir(dir);
+	snprintf(path, sizeof path, "%s/m.yaml", dir);
+	write_file(path, c->text, strlen(c->text));
+	cr_assert_eq(mf_load(path, &m, &not_yaml, &d), HL_E_INVALID, "%s", c->text);
+	cr_assert_eq(not_yaml, c->not_yaml, "%s: %s", c->text, d.msg);
 	cr_assert_null(m);
 	unlink(path);
 	rmdir(dir);
@@ -601,17 +643,18 @@ Test(manifest, size_limit_of_load)
 	char *buf = padded(MF_MAX_SIZE + 1);
 	struct mf_manifest *m = NULL;
 	struct hl_diag d = { 0 };
+	bool not_yaml;
 
 	make_dir(dir);
 	snprintf(path, sizeof path, "%s/m.yaml", dir);
 	buf[MF_MAX_SIZE - 1] = '\n';
 	write_file(path, buf, MF_MAX_SIZE);
-	cr_assert_eq(mf_load(path, &m, &d), HL_OK, "%s", d.msg);
+	cr_assert_eq(mf_load(path, &m, &not_yaml, &d), HL_OK, "%s", d.msg);
 	mf_free(m);
 	m = NULL;
 	write_file(path, buf, MF_MAX_SIZE + 1);
 	snprintf(want, sizeof want, "%s: the manifest is larger than 64 KiB", path);
-	cr_assert_eq(mf_load(path, &m, &d), HL_E_INVALID);
+	cr_assert_eq(mf_load(path, &m, &not_yaml, &d), HL_E_INVALID);
 	cr_assert_str_eq(d.msg, want);
 	cr_assert_null(m);
 	free(buf);
@@ -623,8 +666,9 @@ Test(manifest, load_missing_file)
 {
 	struct mf_manifest *m = NULL;
 	struct hl_diag d = { 0 };
+	bool not_yaml;
 
-	cr_assert_eq(mf_load("/nonexistent/m.yaml", &m, &d), HL_E_INVALID);
+	cr_assert_eq(mf_load("/nonexistent/m.yaml", &m, &not_yaml, &d), HL_E_INVALID);
 	cr_assert_str_eq(d.msg, "/nonexistent/m.yaml: cannot open: No such file or directory");
 	cr_assert_null(m);
 }
@@ -634,10 +678,11 @@ Test(manifest, load_directory)
 	char dir[32], want[160];
 	struct mf_manifest *m = NULL;
 	struct hl_diag d = { 0 };
+	bool not_yaml;
 
 	make_dir(dir);
 	snprintf(want, sizeof want, "%s: is a directory, not a manifest", dir);
-	cr_assert_eq(mf_load(dir, &m, &d), HL_E_INVALID);
+	cr_assert_eq(mf_load(dir, &m, &not_yaml, &d), HL_E_INVALID);
 	cr_assert_str_eq(d.msg, want);
 	cr_assert_null(m);
 	rmdir(dir);
@@ -648,12 +693,13 @@ Test(manifest, load_fifo_is_not_a_regular_file)
 	char dir[32], path[64], want[160];
 	struct mf_manifest *m = NULL;
 	struct hl_diag d = { 0 };
+	bool not_yaml;
 
 	make_dir(dir);
 	snprintf(path, sizeof path, "%s/fifo", dir);
 	snprintf(want, sizeof want, "%s: not a regular file", path);
 	cr_assert_eq(mkfifo(path, 0600), 0);
-	cr_assert_eq(mf_load(path, &m, &d), HL_E_INVALID);
+	cr_assert_eq(mf_load(path, &m, &not_yaml, &d), HL_E_INVALID);
 	cr_assert_str_eq(d.msg, want);
 	cr_assert_null(m);
 	unlink(path);
@@ -666,16 +712,17 @@ Test(manifest, load_size_limit)
 	char *buf = padded(MF_MAX_SIZE + 1);
 	struct mf_manifest *m = NULL;
 	struct hl_diag d = { 0 };
+	bool not_yaml;
 
 	make_dir(dir);
 	snprintf(path, sizeof path, "%s/m.yaml", dir);
 	write_file(path, buf, MF_MAX_SIZE);
-	cr_assert_eq(mf_load(path, &m, &d), HL_OK, "%s", d.msg);
+	cr_assert_eq(mf_load(path, &m, &not_yaml, &d), HL_OK, "%s", d.msg);
 	mf_free(m);
 	m = NULL;
 	snprintf(want, sizeof want, "%s: the manifest is larger than 64 KiB", path);
 	write_file(path, buf, MF_MAX_SIZE + 1);
-	cr_assert_eq(mf_load(path, &m, &d), HL_E_INVALID);
+	cr_assert_eq(mf_load(path, &m, &not_yaml, &d), HL_E_INVALID);
 	cr_assert_str_eq(d.msg, want);
 	cr_assert_null(m);
 	free(buf);
@@ -688,8 +735,9 @@ Test(manifest, example_parses)
 {
 	struct mf_manifest *m = NULL;
 	struct hl_diag d = { 0 };
+	bool not_yaml;
 
-	cr_assert_eq(mf_load("examples/simpleguest.yaml", &m, &d), HL_OK, "%s", d.msg);
+	cr_assert_eq(mf_load("examples/simpleguest.yaml", &m, &not_yaml, &d), HL_OK, "%s", d.msg);
 	cr_assert_str_eq(m->guest, "examples/../guests/bin/simpleguest.elf");
 	cr_assert_eq(m->has_sha256, false);
 	cr_assert_eq(m->heap, 1u << 20);

@@ -1,6 +1,6 @@
 /* The manifest's YAML layer: libyaml events with the constructs a manifest never needs
  * (aliases, anchors, tags) refused, positioned messages, and did-you-mean. */
-#include "core/manifest_internal.h"
+#include "target/manifest_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +48,7 @@ static enum hl_err yaml_error(struct mf_parser *p)
 
 	if (yp->error == YAML_MEMORY_ERROR)
 		return mf_nomem(p);
+	p->not_yaml = true;
 	if (yp->error == YAML_READER_ERROR)
 		return mf_fail_at(p, mf_mark_at(p, yp->problem_offset), "malformed YAML: %s",
 				  yp->problem ? yp->problem : "unreadable input");

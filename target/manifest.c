@@ -1,5 +1,5 @@
 /* The manifest: reading the file, the YAML stream around its one document, paths. */
-#include "core/manifest_internal.h"
+#include "target/manifest_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,8 +78,8 @@ static enum hl_err parse_stream(struct mf_parser *p)
 	return HL_OK;
 }
 
-enum hl_err mf_parse(const char *buf, size_t len, const char *path, struct mf_manifest **out,
-		     struct hl_diag *d)
+static enum hl_err parse(const char *buf, size_t len, const char *path,
+			 struct mf_manifest **out, bool *not_yaml, struct hl_diag *d)
 {
 	struct mf_parser p = { .buf = buf, .len = len, .path = path, .d = d };
 	const char *nul = memchr(buf, '\0', len);
@@ -109,10 +109,18 @@ enum hl_err mf_parse(const char *buf, size_t len, const char *path, struct mf_ma
 	yaml_parser_delete(&p.yp);
 	if (err != HL_OK) {
 		mf_free(p.m);
+		if (not_yaml != NULL)
+			*not_yaml = p.not_yaml;
 		return err;
 	}
 	*out = p.m;
 	return HL_OK;
+}
+
+enum hl_err mf_parse(const char *buf, size_t len, const char *path, struct mf_manifest **out,
+		     struct hl_diag *d)
+{
+	return parse(buf, len, path, out, NULL, d);
 }
 
 /* Reads at most MF_MAX_SIZE + 1 bytes of fd into buf, so that a longer file shows. */
@@ -137,7 +145,8 @@ static enum hl_err read_all(int fd, const char *path, char *buf, size_t *len,
 	return HL_OK;
 }
 
-enum hl_err mf_load(const char *path, struct mf_manifest **out, struct hl_diag *d)
+enum hl_err mf_load(const char *path, struct mf_manifest **out, bool *not_yaml,
+		    struct hl_diag *d)
 {
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -147,6 +156,7 @@ enum hl_err mf_load(const char *path, struct mf_manifest **out, struct hl_diag *
 	size_t len;
 
 	*out = NULL;
+	*not_yaml = false;
 	if (fd < 0)
 		return hl_fail(d, HL_E_INVALID, "%s: cannot open: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0) {
@@ -169,7 +179,7 @@ enum hl_err mf_load(const char *path, struct mf_manifest **out, struct hl_diag *
 	}
 	err = read_all(fd, path, buf, &len, d);
 	if (err == HL_OK)
-		err = mf_parse(buf, len, path, out, d);
+		err = parse(buf, len, path, out, not_yaml, d);
 out:
 	free(buf);
 	close(fd);

@@ -1,10 +1,10 @@
 /* State shared by the files of the manifest parser. */
-#ifndef CORE_MANIFEST_INTERNAL_H
-#define CORE_MANIFEST_INTERNAL_H
+#ifndef TARGET_MANIFEST_INTERNAL_H
+#define TARGET_MANIFEST_INTERNAL_H
 
 #include <yaml.h>
 
-#include "core/manifest.h"
+#include "target/manifest.h"
 
 /* One parse: the libyaml event parser, its current event, and the result being built. */
 struct mf_parser {
@@ -16,6 +16,7 @@ struct mf_parser {
 	const char *path;       /* the manifest's name in messages */
 	struct mf_manifest *m;
 	struct hl_diag *d;
+	bool not_yaml;          /* the failure: the input is no YAML mapping at all */
 };
 
 /* Replaces p->ev with the next event.  Refuses malformed YAML, aliases, anchors, tags and

@@ -1,5 +1,5 @@
 /* The manifest's keys: one table per mapping, each key with the parser of its value. */
-#include "core/manifest_internal.h"
+#include "target/manifest_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,9 +349,11 @@ enum hl_err mf_parse_top(struct mf_parser *p)
 	yaml_mark_t start = p->ev.start_mark;
 	enum hl_err err;
 
-	if (p->ev.type != YAML_MAPPING_START_EVENT)
+	if (p->ev.type != YAML_MAPPING_START_EVENT) {
+		p->not_yaml = true;
 		return mf_fail_at(p, start, "the top level must be a mapping, not %s",
 				  mf_describe(p));
+	}
 	err = parse_mapping(p, &top_section);
 	if (err != HL_OK)
 		return err;

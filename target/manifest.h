@@ -1,7 +1,8 @@
 /* The YAML manifest (hlrun-manifest(5)): which guest, its memory sizes, its limits and
- * what it may reach on the host, read strictly from a small hostile file. */
-#ifndef CORE_MANIFEST_H
-#define CORE_MANIFEST_H
+ * what it may reach on the host, read strictly from a small hostile file.  Internal to
+ * target/, which alone reads manifests (tests and the fuzz target use it directly). */
+#ifndef TARGET_MANIFEST_H
+#define TARGET_MANIFEST_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,8 +41,11 @@ struct mf_manifest {
 /* Reads the manifest at path (a regular file of at most MF_MAX_SIZE bytes) and parses it
  * with mf_parse().  On success *out is the caller's, to release with mf_free().  Errors:
  * HL_E_INVALID ("PATH: what is wrong" for an unreadable, non-regular or too large file,
- * else as mf_parse()), HL_E_INTERNAL (out of memory). */
-enum hl_err mf_load(const char *path, struct mf_manifest **out, struct hl_diag *d);
+ * else as mf_parse()), HL_E_INTERNAL (out of memory).  *not_yaml is set when the file is
+ * no YAML mapping at all (malformed YAML, or a top level of another kind): what a file
+ * that was never meant as a manifest gives. */
+enum hl_err mf_load(const char *path, struct mf_manifest **out, bool *not_yaml,
+		    struct hl_diag *d);
 
 /* Parses the len bytes at buf (not NUL-terminated) as the manifest named path, which
  * messages quote and relative paths are joined to.  On success *out is the caller's, to

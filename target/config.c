@@ -1,0 +1,97 @@
+/* The one merge: defaults, then a snapshot's fixed sizes, then the manifest, then the
+ * command line; the result checked once, as the sandbox will have it. */
+#include "target/target_internal.h"
+
+#include <stdlib.h>
+
+/* The manifest's allow-list (or HostPrint alone without a manifest), then --allow's. */
+static enum hl_err set_policy(struct tgt *t, const struct tgt_request *req,
+			      struct sbx_policy *p, struct hl_diag *d)
+{
+	static const char *const plain[] = { "HostPrint" };
+	const struct mf_manifest *m = t->mf;
+	const char *const *base = m ? (const char *const *)m->host_functions : plain;
+	size_t nbase = m ? m->nhost_functions : 1;
+
+	t->allowed = calloc(nbase + req->nallow + 1, sizeof *t->allowed);
+	if (t->allowed == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "out of memory");
+	for (size_t i = 0; i < nbase; i++)
+		t->allowed[i] = base[i];
+	for (size_t i = 0; i < req->nallow; i++) {
+		if (!sbx_host_function_exists(req->allow[i]))
+			return hl_fail(d, HL_E_USAGE, "--allow %s: no such host function",
+				       req->allow[i]);
+		t->allowed[nbase + i] = req->allow[i];
+	}
+	p->allowed = t->allowed;
+	p->nallowed = nbase + req->nallow;
+	if (m != NULL) {
+		p->env = (const char *const *)m->env;
+		p->nenv = m->nenv;
+		p->files = (const char *const *)m->files;
+		p->nfiles = m->nfiles;
+		if (m->max_output != 0)
+			p->max_output = m->max_output;
+	}
+	return HL_OK;
+}
+
+/* A setting from the manifest, then from the command line; 0 in either is "not set". */
+static void merge(uint64_t *dst, uint64_t from_manifest, uint64_t from_cli)
+{
+	if (from_manifest != 0)
+		*dst = from_manifest;
+	if (from_cli != 0)
+		*dst = from_cli;
+}
+
+/* Checks cfg as the sandbox will: a snapshot's with the host functions it was saved
+ * with.  Errors other than the options' own name the file. */
+static enum hl_err check(const struct tgt *t, const struct tgt_request *req,
+			 struct hl_diag *d)
+{
+	enum hl_err err = t->snap != NULL ? sbx_snapshot_check(t->snap, &t->cfg, d) :
+					    sbx_config_check(&t->cfg, d);
+
+	if (err != HL_OK && err != HL_E_USAGE)
+		hl_prefix(d, "%s", req->path);
+	return err;
+}
+
+enum hl_err tgt_configure(struct tgt *t, const struct tgt_request *req, struct hl_diag *d)
+{
+	const struct mf_manifest none = { 0 };
+	const struct mf_manifest *m = t->mf ? t->mf : &none;
+	struct sbx_config *cfg = &t->cfg;
+	enum hl_err err;
+
+	sbx_config_default(cfg);
+	cfg->seccomp = !req->no_seccomp;
+	cfg->restore = req->batch || req->save_path != NULL;
+	cfg->save_path = req->save_path;
+	if (t->snap != NULL) {
+		if (req->heap || req->stack || req->input_size || req->output_size)
+			return hl_fail(d, HL_E_USAGE, "%s: a snapshot's memory sizes are fixed "
+				       "when it is saved (--heap, --stack, --input-size and "
+				       "--output-size do not apply)", req->path);
+		sbx_snapshot_sizes(t->snap, cfg);
+	}
+	merge(&cfg->heap_size, m->heap, req->heap);
+	merge(&cfg->stack_size, m->stack, req->stack);
+	merge(&cfg->input_size, m->input, req->input_size);
+	merge(&cfg->output_size, m->output, req->output_size);
+	merge(&cfg->timeout_ms, m->timeout_ms, req->timeout_ms);
+	err = set_policy(t, req, &cfg->policy, d);
+	/* The cache serves only the guest and settings it was saved with, and only when
+	 * this user's hlrun made it; otherwise the guest boots from its (pinned) ELF. */
+	if (err == HL_OK && t->cache != NULL && req->save_path == NULL &&
+	    sbx_snapshot_fits(t->cache, t->guest, cfg, &t->cache_ignored)) {
+		t->snap = t->cache;
+		t->cache = NULL;
+	}
+	if (err == HL_OK)
+		err = check(t, req, d);
+	t->configured = err == HL_OK;
+	return err;
+}
