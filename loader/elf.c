@@ -1,4 +1,6 @@
-/* The guest loader: ELF header, program headers and entry point: what is mapped where. */
+/* The guest loader: ELF header, program headers and entry point: what is mapped where.
+ * Each rule of the ELF gABI and the x86-64 psABI that a guest can break is one check with
+ * one message, in the order the fields appear. */
 #include "loader/loader_internal.h"
 
 #include <inttypes.h>
@@ -30,6 +32,13 @@ static enum hl_err check_tables(struct ldr_ctx *c)
 	if (eh->e_phnum > LDR_MAX_PHDRS)
 		return ldr_fail(c, "too many program headers (%u, at most %d)", eh->e_phnum,
 				LDR_MAX_PHDRS);
+	if (eh->e_phoff < sizeof *eh)
+		return ldr_fail(c, "program headers at offset %#" PRIx64 " overlap the ELF header",
+				eh->e_phoff);
+	/* The gABI: an object file's structures are aligned to their class's word. */
+	if (eh->e_phoff % 8 != 0)
+		return ldr_fail(c, "program headers at offset %#" PRIx64 " are not 8-byte "
+				"aligned", eh->e_phoff);
 	if (!ldr_in_file(c, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
 		return ldr_fail(c, "program headers (%u at offset %#" PRIx64 ") extend beyond "
 				"the end of the file (%zu bytes)", eh->e_phnum, eh->e_phoff,
@@ -43,6 +52,12 @@ static enum hl_err check_tables(struct ldr_ctx *c)
 	if (eh->e_shentsize != sizeof(Elf64_Shdr))
 		return ldr_fail(c, "bad section header size %u (expected %zu)", eh->e_shentsize,
 				sizeof(Elf64_Shdr));
+	if (eh->e_shoff < sizeof *eh)
+		return ldr_fail(c, "section headers at offset %#" PRIx64 " overlap the ELF header",
+				eh->e_shoff);
+	if (eh->e_shoff % 8 != 0)
+		return ldr_fail(c, "section headers at offset %#" PRIx64 " are not 8-byte "
+				"aligned", eh->e_shoff);
 	if (!ldr_in_file(c, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
 		return ldr_fail(c, "section headers (%u at offset %#" PRIx64 ") extend beyond "
 				"the end of the file (%zu bytes)", eh->e_shnum, eh->e_shoff,
@@ -67,6 +82,12 @@ enum hl_err ldr_check_header(struct ldr_ctx *c)
 		return ldr_fail(c, "not a little-endian ELF file (data encoding %u)", b[EI_DATA]);
 	if (b[EI_VERSION] != EV_CURRENT)
 		return ldr_fail(c, "unknown ELF identification version %u", b[EI_VERSION]);
+	/* The x86-64 psABI: System V's ABI, which GNU tools may also mark as GNU's. */
+	if (b[EI_OSABI] != ELFOSABI_SYSV && b[EI_OSABI] != ELFOSABI_GNU)
+		return ldr_fail(c, "built for OS ABI %u, not System V or GNU (%u or %u)",
+				b[EI_OSABI], ELFOSABI_SYSV, ELFOSABI_GNU);
+	if (b[EI_ABIVERSION] != 0)
+		return ldr_fail(c, "unknown OS ABI version %u", b[EI_ABIVERSION]);
 	if (len < sizeof *eh)
 		return ldr_fail(c, "truncated ELF header (%zu bytes, need %zu)", len, sizeof *eh);
 	/* The host is x86-64 like the file, so the header reads as it is stored. */
@@ -80,6 +101,9 @@ enum hl_err ldr_check_header(struct ldr_ctx *c)
 		return ldr_fail(c, "not a static executable (ELF type %u, need %u; "
 				"position-independent executables are not supported)", eh->e_type,
 				ET_EXEC);
+	if (eh->e_flags != 0)
+		return ldr_fail(c, "processor flags %#" PRIx32 " set; x86-64 defines none",
+				eh->e_flags);
 	if (eh->e_ehsize != sizeof *eh)
 		return ldr_fail(c, "bad ELF header size %u (expected %zu)", eh->e_ehsize,
 				sizeof *eh);
@@ -151,6 +175,20 @@ static enum hl_err add_load(struct ldr_ctx *c, size_t i, const GElf_Phdr *ph)
 	err = check_overlap(c, i, ph->p_vaddr, end);
 	if (err != HL_OK)
 		return err;
+	/* The gABI: loadable segments are sorted by address. */
+	if (g->nseg > 0 && ph->p_vaddr < g->seg[g->nseg - 1].vaddr)
+		return ldr_fail(c, "segment %zu at %#" PRIx64 " comes after segment %zu at %#"
+				PRIx64 ": loadable segments must be in ascending address order",
+				i, ph->p_vaddr, c->seg_phdr[g->nseg - 1], g->seg[g->nseg - 1].vaddr);
+	/* The gABI: p_align is 0, 1 or a power of two, and the address and file offset of
+	 * a loadable segment agree modulo the page size and modulo p_align. */
+	if (ph->p_align > 1 && (ph->p_align & (ph->p_align - 1)) != 0)
+		return ldr_fail(c, "segment %zu: alignment %#" PRIx64 " is not a power of 2", i,
+				ph->p_align);
+	if ((ph->p_vaddr - ph->p_offset) % (ph->p_align > LDR_PAGE ? ph->p_align : LDR_PAGE))
+		return ldr_fail(c, "segment %zu: address %#" PRIx64 " and file offset %#" PRIx64
+				" differ modulo the page size or its alignment (%#" PRIx64 ")", i,
+				ph->p_vaddr, ph->p_offset, ph->p_align);
 	c->seg_phdr[g->nseg] = i;
 	g->seg[g->nseg++] = (struct ldr_segment){
 		.vaddr = ph->p_vaddr,
@@ -166,6 +204,10 @@ static enum hl_err add_load(struct ldr_ctx *c, size_t i, const GElf_Phdr *ph)
 
 static enum hl_err add_note(struct ldr_ctx *c, size_t i, const GElf_Phdr *ph)
 {
+	/* The gABI aligns notes to 4 bytes; GNU tools to 8 in 64-bit files. */
+	if (ph->p_align != 4 && ph->p_align != 8)
+		return ldr_fail(c, "note segment %zu: alignment %#" PRIx64 " (need 4 or 8)", i,
+				ph->p_align);
 	if (!ldr_in_file(c, ph->p_offset, ph->p_filesz))
 		return ldr_fail(c, "note segment %zu: [%#" PRIx64 ", +%#" PRIx64 ") extends "
 				"beyond the end of the file (%zu bytes)", i, ph->p_offset,
@@ -174,7 +216,7 @@ static enum hl_err add_note(struct ldr_ctx *c, size_t i, const GElf_Phdr *ph)
 		.index = i,
 		.offset = ph->p_offset,
 		.size = ph->p_filesz,
-		.align = ph->p_align == 8 ? 8 : 4,
+		.align = ph->p_align,
 	};
 	return HL_OK;
 }
@@ -212,7 +254,10 @@ enum hl_err ldr_check_segments(struct ldr_ctx *c)
 					elf_errmsg(-1));
 		switch (ph.p_type) {
 		case PT_NULL:
+			break;
 		case PT_GNU_STACK:
+			if (ph.p_flags & PF_X)
+				err = ldr_fail(c, "segment %zu asks for an executable stack", i);
 			break;
 		case PT_LOAD:
 			err = add_load(c, i, &ph);

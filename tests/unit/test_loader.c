@@ -254,6 +254,10 @@ ParameterizedTestParameters(loader, rejects)
 		  "not a little-endian ELF file (data encoding 2)" },
 		{ "e_ident version", { SET(eh.e_ident[EI_VERSION], 0) }, NO_CHANGE,
 		  "unknown ELF identification version 0" },
+		{ "FreeBSD", { SET(eh.e_ident[EI_OSABI], ELFOSABI_FREEBSD) }, NO_CHANGE,
+		  "built for OS ABI 9, not System V or GNU (0 or 3)" },
+		{ "OS ABI version", { SET(eh.e_ident[EI_ABIVERSION], 1) }, NO_CHANGE,
+		  "unknown OS ABI version 1" },
 		{ "cut in header", { SET(len, 40) }, NO_CHANGE,
 		  "truncated ELF header (40 bytes, need 64)" },
 		{ "e_version", { SET(eh.e_version, 2) }, NO_CHANGE, "unknown ELF version 2" },
@@ -263,6 +267,8 @@ ParameterizedTestParameters(loader, rejects)
 		  "not a static executable (ELF type 3, need 2" },
 		{ "object file", { SET(eh.e_type, ET_REL) }, NO_CHANGE,
 		  "not a static executable (ELF type 1" },
+		{ "e_flags", { SET(eh.e_flags, 1) }, NO_CHANGE,
+		  "processor flags 0x1 set; x86-64 defines none" },
 		{ "e_ehsize", { SET(eh.e_ehsize, 52) }, NO_CHANGE,
 		  "bad ELF header size 52 (expected 64)" },
 		{ "e_phentsize", { SET(eh.e_phentsize, 32) }, NO_CHANGE,
@@ -270,6 +276,10 @@ ParameterizedTestParameters(loader, rejects)
 		{ "no phdrs", { SET(eh.e_phnum, 0) }, NO_CHANGE, "no program headers" },
 		{ "many phdrs", { SET(eh.e_phnum, 65) }, NO_CHANGE,
 		  "too many program headers (65, at most 64)" },
+		{ "phdrs in the header", { SET(eh.e_phoff, 0x38) }, NO_CHANGE,
+		  "program headers at offset 0x38 overlap the ELF header" },
+		{ "phdrs unaligned", { SET(eh.e_phoff, 0x44) }, NO_CHANGE,
+		  "program headers at offset 0x44 are not 8-byte aligned" },
 		{ "cut in phdrs", { SET(len, 0x100) }, NO_CHANGE,
 		  "program headers (5 at offset 0x40) extend beyond the end of the file "
 		  "(256 bytes)" },
@@ -279,6 +289,10 @@ ParameterizedTestParameters(loader, rejects)
 		  "program headers (5 at offset 0xffffffffffffffc0) extend beyond" },
 		{ "e_shentsize", { SET(eh.e_shentsize, 40) }, NO_CHANGE,
 		  "bad section header size 40 (expected 64)" },
+		{ "shdrs in the header", { SET(eh.e_shoff, 0) }, NO_CHANGE,
+		  "section headers at offset 0 overlap the ELF header" },
+		{ "shdrs unaligned", { SET(eh.e_shoff, SH_OFF + 4) }, NO_CHANGE,
+		  "section headers at offset 0x3404 are not 8-byte aligned" },
 		{ "cut in shdrs", { SET(len, 0x3500) }, NO_CHANGE,
 		  "section headers (8 at offset 0x3400) extend beyond the end of the file "
 		  "(13568 bytes)" },
@@ -321,6 +335,29 @@ ParameterizedTestParameters(loader, rejects)
 		  "segments 0 and 1 share the page at 0x201000" },
 		{ "W+X", { SET(ph[0].p_flags, PF_R | PF_W | PF_X) }, NO_CHANGE,
 		  "segment 0 is writable and executable" },
+		{ "loads out of order", { SET(ph[0].p_vaddr, 0x205000) }, NO_CHANGE,
+		  "segment 1 at 0x202000 comes after segment 0 at 0x205000: loadable segments "
+		  "must be in ascending address order" },
+		{ "loads out of order after the first", { SET(ph[1].p_vaddr, 0x206000) },
+		  NO_CHANGE, "segment 2 at 0x203000 comes after segment 1 at 0x206000" },
+		{ "alignment 0x3000", { SET(ph[2].p_align, 0x3000) }, NO_CHANGE,
+		  "segment 2: alignment 0x3000 is not a power of 2" },
+		{ "offset off the page", { SET(ph[2].p_offset, DATA_OFF + 0x10) }, NO_CHANGE,
+		  "segment 2: address 0x203000 and file offset 0x3010 differ modulo the page size "
+		  "or its alignment (0x1000)" },
+		{ "offset off the page, no alignment",
+		  { SET(ph[2].p_offset, DATA_OFF + 0x10), SET(ph[2].p_align, 1) }, NO_CHANGE,
+		  "segment 2: address 0x203000 and file offset 0x3010 differ modulo the page size "
+		  "or its alignment (0x1)" },
+		{ "offset off the alignment", { SET(ph[2].p_align, 0x400000) }, NO_CHANGE,
+		  "segment 2: address 0x203000 and file offset 0x3000 differ modulo the page size "
+		  "or its alignment (0x400000)" },
+		{ "note alignment 2", { SET(ph[3].p_align, 2) }, NO_CHANGE,
+		  "note segment 3: alignment 0x2 (need 4 or 8)" },
+		{ "note alignment 0", { SET(ph[3].p_align, 0) }, NO_CHANGE,
+		  "note segment 3: alignment 0 (need 4 or 8)" },
+		{ "executable stack", { SET(ph[4].p_flags, PF_R | PF_W | PF_X) }, NO_CHANGE,
+		  "segment 4 asks for an executable stack" },
 		{ "PT_INTERP", { SET(ph[4].p_type, PT_INTERP) }, NO_CHANGE,
 		  "segment 4 has unsupported type PT_INTERP (0x3)" },
 		{ "PT_DYNAMIC", { SET(ph[4].p_type, PT_DYNAMIC) }, NO_CHANGE,
@@ -650,9 +687,27 @@ Test(loader, unaligned_segment_alone_in_its_pages_is_accepted)
 	struct hl_diag d = { 0 };
 
 	m->ph[2].p_vaddr = DATA_ADDR + 0x10;
+	m->ph[2].p_offset = DATA_OFF + 0x10;
 	cr_assert_eq(parse(m, &g, &d), HL_OK, "%s", d.msg);
 	cr_assert_eq(ldr_segment(g, 2)->vaddr, DATA_ADDR + 0x10);
 	cr_assert_eq(ldr_image_end(g), 0x206000);
+	ldr_close(g);
+	free(m);
+}
+
+/* What the gABI and the psABI allow: GNU's OS ABI, segments aligned to 0 or 1 (none), or
+ * to a power of two above the page size their address and offset agree modulo. */
+Test(loader, what_the_abi_allows_is_accepted)
+{
+	struct image *m = build();
+	struct ldr_guest *g = NULL;
+	struct hl_diag d = { 0 };
+
+	m->eh.e_ident[EI_OSABI] = ELFOSABI_GNU;
+	m->ph[0].p_align = 0;
+	m->ph[1].p_align = 1;
+	m->ph[2].p_align = 0x200000;
+	cr_assert_eq(parse(m, &g, &d), HL_OK, "%s", d.msg);
 	ldr_close(g);
 	free(m);
 }
