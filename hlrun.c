@@ -194,6 +194,9 @@ static enum hl_err run(struct run *r, int argc, char **argv)
 		print_version(r);
 		return HL_OK;
 	}
+	/* Confined before the first byte of input is read: the target, arguments. */
+	if (!r->opts.no_seccomp && (err = sbx_confine_process(&r->diag)) != HL_OK)
+		return err;
 	request(&r->opts, &req);
 	err = tgt_resolve(&req, &r->target, &r->diag);
 	r->t_elf = sbx_now_ns();

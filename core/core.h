@@ -79,6 +79,12 @@ struct sbx_stats {
  * naming the setting, its value and its bounds. */
 enum hl_err sbx_config_check(const struct sbx_config *cfg, struct hl_diag *d);
 
+/* Confines the whole process, for good, to the system calls that reading a target,
+ * building sandboxes and saving snapshots need: no exec, no network, no namespaces, no
+ * other process; a sandbox with cfg.seccomp narrows that further.  Call it before reading
+ * any input.  Errors: HL_E_INTERNAL. */
+enum hl_err sbx_confine_process(struct hl_diag *d);
+
 /* Whether hlrun provides a host function of this name (allowed or not). */
 bool sbx_host_function_exists(const char *name);
 

@@ -150,9 +150,12 @@ int sbx_normalize_path(const char *cwd, const char *path, char *out, size_t cap)
 enum hl_err sbx_host_read_file(struct sbx *s, const struct hl_value *args,
 			       struct sbx_host_out *o, struct hl_diag *d);
 
-/* Installs the seccomp filter that confines hlrun from now on (see confine.c).
- * Errors: HL_E_INTERNAL. */
+/* Installs the seccomp filter that confines hlrun from now on, under s's policy (see
+ * confine.c).  Errors: HL_E_INTERNAL. */
 enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d);
+
+/* Whether the policy in force allows the host function name. */
+bool sbx_allows(const struct sbx *s, const char *name);
 
 /* Describes a CPU exception that ring 0 reported as an HL_E_CRASH (HL_E_INTERNAL when it
  * happened in ring 0 itself). */

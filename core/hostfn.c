@@ -106,6 +106,11 @@ static int listed(const char *const *list, size_t n, const char *name)
 	return 0;
 }
 
+bool sbx_allows(const struct sbx *s, const char *name)
+{
+	return listed(s->cfg.policy.allowed, s->cfg.policy.nallowed, name);
+}
+
 /* GetEnv(string name) -> string: only the variables policy.env lists by exact name. */
 static enum hl_err get_env(struct sbx *s, const struct hl_value *args,
 			   struct sbx_host_out *o, struct hl_diag *d)
@@ -281,7 +286,7 @@ enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d)
 		snprintf(o.msg, sizeof o.msg, "%s: no such host function", call.name);
 		return reply_error(s, HL_ERR_HOST_UNKNOWN, o.msg, d);
 	}
-	if (!listed(s->cfg.policy.allowed, s->cfg.policy.nallowed, f->name)) {
+	if (!sbx_allows(s, f->name)) {
 		snprintf(o.msg, sizeof o.msg, "%s is not allowed by the manifest (host_functions) "
 			 "or --allow %s", f->name, f->name);
 		return reply_error(s, HL_ERR_HOST_DENIED, o.msg, d);

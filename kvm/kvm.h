@@ -42,6 +42,10 @@ struct hv_ioctl {
 };
 size_t hv_run_ioctls(const struct hv_vm *vm, struct hv_ioctl *out, size_t max);
 
+/* The type field (bits 8 to 15) of every KVM ioctl request, for a filter made before any
+ * VM exists. */
+#define HV_IOCTL_TYPE 0xaeu
+
 /* KVM_GET_API_VERSION as reported by the device. */
 int hv_api_version(const struct hv_vm *vm);
 

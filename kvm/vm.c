@@ -126,6 +126,8 @@ void hv_destroy(struct hv_vm *vm)
 	free(vm);
 }
 
+_Static_assert(HV_IOCTL_TYPE == KVMIO, "KVM's ioctl type");
+
 size_t hv_run_ioctls(const struct hv_vm *vm, struct hv_ioctl *out, size_t max)
 {
 	const struct hv_ioctl all[] = {

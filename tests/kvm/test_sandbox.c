@@ -306,8 +306,8 @@ Test(sandbox, saving_needs_no_right_to_create_rename_or_remove_files, .timeout =
 	cr_assert_eq(rmdir(dir), 0);
 }
 
-/* Once confined, hlrun opens files for reading only: an existing file cannot be opened
- * for writing, appending or truncating, and reading still works (ReadFile). */
+/* Once confined with ReadFile allowed, hlrun opens files for reading only: an existing
+ * file cannot be opened for writing, appending or truncating, and reading still works. */
 Test(sandbox, confined_opens_files_for_reading_only)
 {
 	static const int modes[] = { O_RDONLY, O_WRONLY, O_RDWR, O_WRONLY | O_APPEND,
@@ -331,6 +331,8 @@ Test(sandbox, confined_opens_files_for_reading_only)
 				_exit(2);
 			sbx_config_default(&cfg);
 			cfg.seccomp = true;
+			cfg.policy.allowed = (const char *const[]){ "HostPrint", "ReadFile" };
+			cfg.policy.nallowed = 2;
 			if (sbx_create(g, &cfg, &s, NULL, &d) != HL_OK)
 				_exit(3);
 			_exit(open(path, modes[i] | O_CLOEXEC) >= 0 ? 0 : 4);
