@@ -19,10 +19,28 @@ static uint64_t page_up(uint64_t a)
 	return page_down(a + LDR_PAGE - 1);
 }
 
+/* Where a table of n entries of size bytes at off lies: after the ELF header, aligned to
+ * the class's word (the gABI: an object file's structures are), inside the file. */
+static enum hl_err check_table(struct ldr_ctx *c, const char *kind, uint64_t off,
+			       unsigned n, size_t size)
+{
+	if (off < sizeof(Elf64_Ehdr))
+		return ldr_fail(c, "%s headers at offset %#" PRIx64 " overlap the ELF header",
+				kind, off);
+	if (off % 8 != 0)
+		return ldr_fail(c, "%s headers at offset %#" PRIx64 " are not 8-byte aligned",
+				kind, off);
+	if (!ldr_in_file(c, off, (uint64_t)n * size))
+		return ldr_fail(c, "%s headers (%u at offset %#" PRIx64 ") extend beyond the end "
+				"of the file (%zu bytes)", kind, n, off, c->g->len);
+	return HL_OK;
+}
+
 /* The program header and section header tables: sizes, counts and ranges. */
 static enum hl_err check_tables(struct ldr_ctx *c)
 {
 	const Elf64_Ehdr *eh = &c->eh;
+	enum hl_err err;
 
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
 		return ldr_fail(c, "bad program header size %u (expected %zu)", eh->e_phentsize,
@@ -32,17 +50,9 @@ static enum hl_err check_tables(struct ldr_ctx *c)
 	if (eh->e_phnum > LDR_MAX_PHDRS)
 		return ldr_fail(c, "too many program headers (%u, at most %d)", eh->e_phnum,
 				LDR_MAX_PHDRS);
-	if (eh->e_phoff < sizeof *eh)
-		return ldr_fail(c, "program headers at offset %#" PRIx64 " overlap the ELF header",
-				eh->e_phoff);
-	/* The gABI: an object file's structures are aligned to their class's word. */
-	if (eh->e_phoff % 8 != 0)
-		return ldr_fail(c, "program headers at offset %#" PRIx64 " are not 8-byte "
-				"aligned", eh->e_phoff);
-	if (!ldr_in_file(c, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
-		return ldr_fail(c, "program headers (%u at offset %#" PRIx64 ") extend beyond "
-				"the end of the file (%zu bytes)", eh->e_phnum, eh->e_phoff,
-				c->g->len);
+	err = check_table(c, "program", eh->e_phoff, eh->e_phnum, sizeof(Elf64_Phdr));
+	if (err != HL_OK)
+		return err;
 	if (eh->e_shnum == 0 && eh->e_shoff == 0)
 		return HL_OK;
 	/* Section counts that do not fit the header live in section 0; guests never
@@ -52,16 +62,9 @@ static enum hl_err check_tables(struct ldr_ctx *c)
 	if (eh->e_shentsize != sizeof(Elf64_Shdr))
 		return ldr_fail(c, "bad section header size %u (expected %zu)", eh->e_shentsize,
 				sizeof(Elf64_Shdr));
-	if (eh->e_shoff < sizeof *eh)
-		return ldr_fail(c, "section headers at offset %#" PRIx64 " overlap the ELF header",
-				eh->e_shoff);
-	if (eh->e_shoff % 8 != 0)
-		return ldr_fail(c, "section headers at offset %#" PRIx64 " are not 8-byte "
-				"aligned", eh->e_shoff);
-	if (!ldr_in_file(c, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
-		return ldr_fail(c, "section headers (%u at offset %#" PRIx64 ") extend beyond "
-				"the end of the file (%zu bytes)", eh->e_shnum, eh->e_shoff,
-				c->g->len);
+	err = check_table(c, "section", eh->e_shoff, eh->e_shnum, sizeof(Elf64_Shdr));
+	if (err != HL_OK)
+		return err;
 	if (eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= eh->e_shnum)
 		return ldr_fail(c, "section name table index %u out of range (%u sections)",
 				eh->e_shstrndx, eh->e_shnum);
