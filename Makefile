@@ -147,7 +147,7 @@ guests/bin/%.elf: $$(subst .c,.o,$$(addprefix $(B)/guest/,$$(wildcard guests/$$*
 
 # ---- tests -----------------------------------------------------------------------------
 # tests/unit/test_NAME.c and tests/kvm/test_NAME.c each become one Criterion binary linked
-# against all host modules (not hlrun.c).
+# against all host modules (not hlrun.c) and tests/leaks.c (what LeakSanitizer checks).
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 KVM_SRCS  := $(wildcard tests/kvm/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/%)
@@ -159,7 +159,7 @@ $(B)/tests/%.o: tests/%.c
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(LIBCFLAGS) $(CRIT_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
+$(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(B)/tests/leaks.o $(LIB_OBJS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CRIT_LIBS)
 
