@@ -1,4 +1,4 @@
-/* Errors as values: recording and prefixing diagnostic messages. */
+/* Errors as values: recording and prefixing diagnostic messages, quoting in them. */
 #include "common/diag.h"
 
 #include <stdarg.h>
@@ -16,6 +16,16 @@ enum hl_err hl_fail(struct hl_diag *d, enum hl_err err, const char *fmt, ...)
 	vsnprintf(d->msg, sizeof d->msg, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+const char *hl_quote(const char *s, char out[HL_QUOTE_MAX + 1])
+{
+	size_t i;
+
+	for (i = 0; i < HL_QUOTE_MAX && s[i] != '\0'; i++)
+		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+	return out;
 }
 
 /* Appends at most what fits of src to buf, which holds *pos bytes, keeping a NUL. */

@@ -29,6 +29,14 @@ struct hl_diag {
 enum hl_err hl_fail(struct hl_diag *d, enum hl_err err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Text from a guest or a file, quoted in a message, is cut at HL_QUOTE_MAX bytes so that
+ * the message keeps its end. */
+#define HL_QUOTE_MAX 200
+
+/* Copies s into out, cut at HL_QUOTE_MAX bytes and with each byte other than printable
+ * ASCII replaced by '?' (the text ends up on a terminal); returns out. */
+const char *hl_quote(const char *s, char out[HL_QUOTE_MAX + 1]);
+
 /* Prepends "prefix: " to the message already in d; returns d->err. */
 enum hl_err hl_prefix(struct hl_diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -160,3 +160,14 @@ void hl_hmac_sha256_final(struct hl_hmac_sha256 *c, uint8_t out[HL_SHA256_SIZE])
 	hl_sha256_update(&c->outer, inner, sizeof inner);
 	hl_sha256_final(&c->outer, out);
 }
+
+void hl_sha256_hex(const uint8_t digest[HL_SHA256_SIZE], char out[2 * HL_SHA256_SIZE + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < HL_SHA256_SIZE; i++) {
+		out[2 * i] = digits[digest[i] >> 4];
+		out[2 * i + 1] = digits[digest[i] & 15];
+	}
+	out[2 * HL_SHA256_SIZE] = '\0';
+}

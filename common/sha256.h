@@ -12,6 +12,9 @@
  * out.  Cannot fail. */
 void hl_sha256(const void *data, size_t len, uint8_t out[HL_SHA256_SIZE]);
 
+/* Writes digest as 64 lowercase hexadecimal digits and a NUL to out. */
+void hl_sha256_hex(const uint8_t digest[HL_SHA256_SIZE], char out[2 * HL_SHA256_SIZE + 1]);
+
 /* The same over data given in pieces: init, update for each piece (any length), final. */
 struct hl_sha256 {
 	uint32_t h[8];

@@ -14,9 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Guest-chosen text quoted in a message is cut here, so the message keeps its end. */
-#define QUOTE_MAX 200
-
 /* One entry of policy.files, opened before the guest runs. */
 struct sbx_file_root {
 	int dirfd;        /* the entry, or for a file entry its directory (O_PATH) */
@@ -181,18 +178,30 @@ static const struct sbx_file_root *find_root(const struct sbx *s, const char *no
 
 static enum hl_err deny(struct sbx_host_out *o, const char *path)
 {
-	return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "ReadFile: '%.*s' is outside the "
-			       "manifest's files", QUOTE_MAX, path);
+	char q[HL_QUOTE_MAX + 1];
+
+	return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "ReadFile: '%s' is outside the "
+			       "manifest's files", hl_quote(path, q));
 }
 
 static enum hl_err cannot(struct sbx_host_out *o, const char *path, int e)
 {
+	char q[HL_QUOTE_MAX + 1];
+
 	if (e == ELOOP)
-		return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "ReadFile: '%.*s' has a symbolic "
+		return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "ReadFile: '%s' has a symbolic "
 				       "link on its path below the manifest's files, and ReadFile "
-				       "follows none", QUOTE_MAX, path);
-	return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: cannot read '%.*s': %s",
-			       QUOTE_MAX, path, strerror(e));
+				       "follows none", hl_quote(path, q));
+	return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: cannot read '%s': %s",
+			       hl_quote(path, q), strerror(e));
+}
+
+static enum hl_err not_regular(struct sbx_host_out *o, const char *path)
+{
+	char q[HL_QUOTE_MAX + 1];
+
+	return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: '%s' is not a regular file",
+			       hl_quote(path, q));
 }
 
 /* Opens directory name below dirfd without following a symbolic link: *fd, or an errno
@@ -274,6 +283,7 @@ static enum hl_err read_fd(int fd, size_t size, const char *path, struct sbx_hos
 static enum hl_err read_at(struct sbx *s, int dirfd, const char *name, const char *path,
 			   struct sbx_host_out *o, struct hl_diag *d)
 {
+	char q[HL_QUOTE_MAX + 1];
 	struct stat st;
 	enum hl_err err;
 	int fd;
@@ -283,20 +293,18 @@ static enum hl_err read_at(struct sbx *s, int dirfd, const char *name, const cha
 	if (S_ISLNK(st.st_mode))
 		return cannot(o, path, ELOOP);
 	if (!S_ISREG(st.st_mode))
-		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: '%.*s' is not a regular "
-				       "file", QUOTE_MAX, path);
+		return not_regular(o, path);
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return cannot(o, path, errno);
 	if (fstat(fd, &st) != 0)
 		err = cannot(o, path, errno);
 	else if (!S_ISREG(st.st_mode))
-		err = sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: '%.*s' is not a regular "
-				      "file", QUOTE_MAX, path);
+		err = not_regular(o, path);
 	else if (sbx_host_reply_size(HL_T_BYTES, (uint64_t)st.st_size) > s->layout.output_size)
-		err = sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: '%.*s' has %llu bytes, "
+		err = sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: '%s' has %llu bytes, "
 				      "more than the output buffer (%llu bytes) holds; raise "
-				      "--output-size", QUOTE_MAX, path,
+				      "--output-size", hl_quote(path, q),
 				      (unsigned long long)st.st_size,
 				      (unsigned long long)s->layout.output_size);
 	else
@@ -320,8 +328,7 @@ enum hl_err sbx_host_read_file(struct sbx *s, const struct hl_value *args,
 	if (r->dirfd < 0)
 		return cannot(o, path, r->error);
 	if (*rest == '\0' && r->name == NULL)
-		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: '%.*s' is not a regular "
-				       "file", QUOTE_MAX, path);
+		return not_regular(o, path);
 	walked = strdup(rest);
 	if (walked == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "ReadFile: out of memory");

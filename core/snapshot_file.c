@@ -18,8 +18,6 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "snapshots are little-
 _Static_assert(sizeof(struct snap_header) == 272, "snap_header layout changed");
 _Static_assert(sizeof(struct snap_extent) == 24, "snap_extent layout changed");
 
-/* How long a quoted name from the file may be in a message. */
-#define QUOTE_MAX 40
 #define GUEST_NAME "snapshot's guest"
 
 /* One section of the file, for the checks that relate them. */
@@ -27,27 +25,6 @@ struct section {
 	const char *name;
 	uint64_t off, size;
 };
-
-/* s, cut at QUOTE_MAX and with bytes other than printable ASCII as '?': names come from
- * the file and end up on a terminal. */
-static const char *quote(const char *s, char out[QUOTE_MAX + 1])
-{
-	size_t i;
-
-	for (i = 0; i < QUOTE_MAX && s[i] != '\0'; i++)
-		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	out[i] = '\0';
-	return out;
-}
-
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = "0123456789abcdef"[b[i] >> 4];
-		out[2 * i + 1] = "0123456789abcdef"[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static enum hl_err check_header(const uint8_t *buf, uint64_t len, const char *path,
 				struct snap_header *h, struct hl_diag *d)
@@ -181,8 +158,8 @@ static enum hl_err check_guest(const uint8_t *buf, const struct snap_header *h,
 	bytes = ldr_bytes(*g, &n);
 	hl_sha256(bytes, n, sum);
 	if (memcmp(sum, h->guest_sha256, sizeof sum) != 0) {
-		hex(h->guest_sha256, sizeof sum, want);
-		hex(sum, sizeof sum, got);
+		hl_sha256_hex(h->guest_sha256, want);
+		hl_sha256_hex(sum, got);
 		return hl_fail(d, HL_E_INVALID, "%s: SHA-256 of the guest ELF is %s, the header "
 			       "says %s", path, got, want);
 	}
@@ -201,17 +178,18 @@ static enum hl_err check_guest(const uint8_t *buf, const struct snap_header *h,
 static enum hl_err check_names(const struct snap_file *f, const char *path,
 			       struct hl_diag *d)
 {
-	char q[QUOTE_MAX + 1];
+	char q[HL_QUOTE_MAX + 1];
 
 	for (size_t i = 0; i < f->nnames; i++) {
 		if (!sbx_host_function_exists(f->names[i]))
 			return hl_fail(d, HL_E_INVALID, "%s: host function name %zu (\"%s\") is "
-				       "not one hlrun provides", path, i, quote(f->names[i], q));
+				       "not one hlrun provides", path, i,
+				       hl_quote(f->names[i], q));
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(f->names[i], f->names[j]) == 0)
 				return hl_fail(d, HL_E_INVALID, "%s: host function name %zu "
 					       "(\"%s\") duplicates name %zu", path, i,
-					       quote(f->names[i], q), j);
+					       hl_quote(f->names[i], q), j);
 	}
 	return HL_OK;
 }

@@ -72,12 +72,6 @@ static enum hl_err sniff(const char *path, enum tgt_kind *kind, struct hl_diag *
 		       "binary, and a manifest is text)", path);
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
 /* Refuses what the manifest pins when its SHA-256 differs: the guest ELF file, or when
  * the manifest names a snapshot alone, the whole snapshot file, memory image included,
  * since that is what runs. */
@@ -85,8 +79,8 @@ static enum hl_err check_pin(const struct tgt *t, struct hl_diag *d)
 {
 	const struct mf_manifest *m = t->mf;
 	bool in_snapshot = m->guest == NULL;
-	uint8_t sum[32];
-	char got[65], want[65];
+	uint8_t sum[HL_SHA256_SIZE];
+	char got[2 * HL_SHA256_SIZE + 1], want[2 * HL_SHA256_SIZE + 1];
 	size_t len;
 
 	if (!m->has_sha256)
@@ -100,8 +94,8 @@ static enum hl_err check_pin(const struct tgt *t, struct hl_diag *d)
 	}
 	if (memcmp(sum, m->sha256, sizeof sum) == 0)
 		return HL_OK;
-	hex(sum, sizeof sum, got);
-	hex(m->sha256, sizeof sum, want);
+	hl_sha256_hex(sum, got);
+	hl_sha256_hex(m->sha256, want);
 	return hl_fail(d, HL_E_INVALID, "%s:%d:%d: %s has SHA-256 %s, the manifest requires %s",
 		       m->path, in_snapshot ? m->snapshot_line : m->guest_line,
 		       in_snapshot ? m->snapshot_col : m->guest_col,

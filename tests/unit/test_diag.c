@@ -1,4 +1,4 @@
-/* Unit tests of common/diag: recording, truncating and prefixing messages. */
+/* Unit tests of common/diag: recording, truncating and prefixing messages; quoting. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -74,3 +74,18 @@ Test(diag, prefix_fills_the_buffer_exactly)
 	}
 }
 
+
+/* Quoted text keeps printable ASCII, shows every other byte as '?', and stops at
+ * HL_QUOTE_MAX bytes. */
+Test(diag, quote_cuts_and_shows_only_printable_ascii)
+{
+	char q[HL_QUOTE_MAX + 1], long_text[HL_QUOTE_MAX + 50];
+
+	cr_assert_str_eq(hl_quote("", q), "");
+	cr_assert_str_eq(hl_quote("ReadFile ~/a.txt", q), "ReadFile ~/a.txt");
+	cr_assert_str_eq(hl_quote("a\tb\nc\x1b[31md\x7f\xc3\xa9", q), "a?b?c?[31md???");
+	memset(long_text, 'z', sizeof long_text - 1);
+	long_text[sizeof long_text - 1] = '\0';
+	cr_assert_eq(hl_quote(long_text, q), q);
+	cr_assert_eq(strlen(q), HL_QUOTE_MAX);
+}

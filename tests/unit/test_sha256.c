@@ -1,6 +1,7 @@
 /* Unit tests of common/sha256: the FIPS 180-4 / NIST examples and every length from 0
  * to 130 bytes (around the one- and two-block padding boundaries), against sha256sum;
- * the same lengths in pieces of every size; and the HMAC-SHA-256 vectors of RFC 4231. */
+ * the same lengths in pieces of every size; the HMAC-SHA-256 vectors of RFC 4231; and a
+ * digest's hexadecimal spelling. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
@@ -9,20 +10,35 @@
 
 #include "common/sha256.h"
 
-static void hex(const uint8_t d[HL_SHA256_SIZE], char out[2 * HL_SHA256_SIZE + 1])
-{
-	for (unsigned i = 0; i < HL_SHA256_SIZE; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 static void expect_digest(const void *data, size_t len, const char *want)
 {
 	uint8_t d[HL_SHA256_SIZE];
 	char got[2 * HL_SHA256_SIZE + 1];
 
 	hl_sha256(data, len, d);
-	hex(d, got);
+	hl_sha256_hex(d, got);
 	cr_assert_str_eq(got, want, "length %zu", len);
+}
+
+/* The hexadecimal spelling of a digest, for every byte value, against printf's; the NUL
+ * after the 64 digits and nothing past it. */
+Test(sha256, hex_spells_every_byte)
+{
+	uint8_t d[HL_SHA256_SIZE];
+	char got[2 * HL_SHA256_SIZE + 2], want[3];
+
+	for (unsigned first = 0; first < 256; first += HL_SHA256_SIZE) {
+		for (unsigned i = 0; i < HL_SHA256_SIZE; i++)
+			d[i] = (uint8_t)(first + i);
+		memset(got, 'x', sizeof got);
+		hl_sha256_hex(d, got);
+		for (unsigned i = 0; i < HL_SHA256_SIZE; i++) {
+			snprintf(want, sizeof want, "%02x", d[i]);
+			cr_assert_eq(memcmp(got + 2 * i, want, 2), 0, "byte 0x%02x", d[i]);
+		}
+		cr_assert_eq(got[2 * HL_SHA256_SIZE], '\0');
+		cr_assert_eq(got[2 * HL_SHA256_SIZE + 1], 'x');
+	}
 }
 
 Test(sha256, empty_message)
@@ -94,7 +110,7 @@ Test(sha256, length_past_32_bits)
 		hl_sha256_init(&c);
 		c.len = cases[i].bytes;
 		hl_sha256_final(&c, d);
-		hex(d, got);
+		hl_sha256_hex(d, got);
 		cr_assert_str_eq(got, cases[i].want, "%llu bytes",
 				 (unsigned long long)cases[i].bytes);
 	}
@@ -290,7 +306,7 @@ ParameterizedTest(struct len_case *c, sha256, lengths_in_pieces)
 		for (size_t at = 0; at < c->len; at += piece)
 			hl_sha256_update(&h, m + at, c->len - at < piece ? c->len - at : piece);
 		hl_sha256_final(&h, d);
-		hex(d, got);
+		hl_sha256_hex(d, got);
 		cr_assert_str_eq(got, c->hex, "length %zu in pieces of %zu", c->len, piece);
 	}
 }
@@ -338,6 +354,6 @@ ParameterizedTest(struct hmac_case *c, sha256, hmac_rfc4231)
 	hl_hmac_sha256_update(&h, c->data, c->data_len / 2);
 	hl_hmac_sha256_update(&h, c->data + c->data_len / 2, c->data_len - c->data_len / 2);
 	hl_hmac_sha256_final(&h, d);
-	hex(d, got);
+	hl_sha256_hex(d, got);
 	cr_assert_str_eq(got, c->hex);
 }
