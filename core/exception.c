@@ -159,11 +159,11 @@ static enum hl_err page_fault(struct sbx *s, const struct hv_fault *f, const cha
 			  "not permitted: hlrun's ring 0" : "not permitted";
 	const struct sbx_layout *l = &s->layout;
 
-	if (cr2 >= l->stack_guard && cr2 < l->stack_guard + 4096)
+	if (cr2 >= l->stack_guard && cr2 < l->stack_guard + HL_PAGE_SIZE)
 		return hl_fail(d, HL_E_CRASH, "%s: stack overflow at RIP 0x%llx%s: the stack of "
 			       "%llu bytes is exhausted; raise --stack", s->phase, rip, at,
 			       (unsigned long long)l->stack_size);
-	if (cr2 < 4096)
+	if (cr2 < HL_PAGE_SIZE)
 		return hl_fail(d, HL_E_CRASH, "%s: null pointer dereference: page fault (#PF) at "
 			       "RIP 0x%llx%s: %s address 0x%llx (%s)", s->phase, rip, at, access,
 			       (unsigned long long)cr2, why);

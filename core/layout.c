@@ -2,15 +2,7 @@
  * page range of its own, with a guard page after it. */
 #include "core/core_internal.h"
 
-#include "guests/include/hlrun_abi.h"
-
-#define PAGE 4096ull
-#define HUGE (2ull << 20)
-
-static uint64_t page_up(uint64_t x)
-{
-	return (x + PAGE - 1) & ~(PAGE - 1);
-}
+#include "common/page.h"
 
 static void add_region(struct sbx_layout *l, uint64_t addr, uint64_t size, unsigned flags)
 {
@@ -22,7 +14,7 @@ static uint64_t place(uint64_t *next, uint64_t size)
 {
 	uint64_t at = *next;
 
-	*next = at + page_up(size) + PAGE;
+	*next = at + hl_page_up(size) + HL_PAGE_SIZE;
 	return at;
 }
 
@@ -35,14 +27,14 @@ static void add_segments(const struct ldr_guest *g, struct sbx_layout *l)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ldr_segment *s = ldr_segment(g, i);
-		uint64_t start = s->vaddr & ~(PAGE - 1);
+		uint64_t start = hl_page_down(s->vaddr);
 		unsigned flags = 0;
 
 		if (s->flags & LDR_W)
 			flags |= HV_MAP_WRITE;
 		if (s->flags & LDR_X)
 			flags |= HV_MAP_EXEC;
-		add_region(l, start, page_up(s->vaddr + s->memsz) - start, flags);
+		add_region(l, start, hl_page_up(s->vaddr + s->memsz) - start, flags);
 	}
 }
 
@@ -54,20 +46,20 @@ void sbx_layout(const struct ldr_guest *g, const struct sbx_config *cfg,
 	*l = (struct sbx_layout){ 0 };
 	/* The loader keeps the image inside [HL_IMAGE_BASE, HL_IMAGE_BASE + HL_IMAGE_MAX)
 	 * and the config's sizes are bounded, so nothing below can overflow. */
-	add_region(l, HL_PEB_ADDR, PAGE, 0);
+	add_region(l, HL_PEB_ADDR, HL_PAGE_SIZE, 0);
 	add_segments(g, l);
-	next = page_up(ldr_image_end(g)) + PAGE;
-	l->input_size = page_up(cfg->input_size);
+	next = hl_page_up(ldr_image_end(g)) + HL_PAGE_SIZE;
+	l->input_size = hl_page_up(cfg->input_size);
 	l->input = place(&next, l->input_size);
-	l->output_size = page_up(cfg->output_size);
+	l->output_size = hl_page_up(cfg->output_size);
 	l->output = place(&next, l->output_size);
 	/* place() left a guard after the output buffer: it is the stack's guard. */
-	l->stack_guard = next - PAGE;
-	l->stack_size = page_up(cfg->stack_size);
+	l->stack_guard = next - HL_PAGE_SIZE;
+	l->stack_size = hl_page_up(cfg->stack_size);
 	l->stack = place(&next, l->stack_size);
 	/* 2 MiB alignment lets the heap use large pages: fewer tables to build. */
-	l->heap = (next + HUGE - 1) & ~(HUGE - 1);
-	l->heap_size = page_up(cfg->heap_size);
+	l->heap = hl_align_up(next, HL_HUGE_PAGE_SIZE);
+	l->heap_size = hl_page_up(cfg->heap_size);
 	l->mem_size = l->heap + l->heap_size;
 	add_region(l, l->input, l->input_size, HV_MAP_WRITE);
 	add_region(l, l->output, l->output_size, HV_MAP_WRITE);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define PAGE 4096ull
+#include "common/page.h"
 
 void sbx_mark_dirty(struct sbx *s, uint64_t gpa, uint64_t len)
 {
@@ -18,8 +18,8 @@ void sbx_mark_dirty(struct sbx *s, uint64_t gpa, uint64_t len)
 		return;
 	if (len > s->layout.mem_size - gpa)
 		len = s->layout.mem_size - gpa;
-	first = gpa / PAGE;
-	last = (gpa + len - 1) / PAGE;
+	first = gpa / HL_PAGE_SIZE;
+	last = (gpa + len - 1) / HL_PAGE_SIZE;
 	for (uint64_t p = first; p <= last; p++)
 		s->host_dirty[p / 64] |= 1ull << (p % 64);
 }
@@ -40,9 +40,9 @@ static uint64_t copy_pages(uint8_t *to, const uint8_t *from, uint64_t w, uint64_
 	uint64_t n = 0;
 
 	while (bits != 0) {
-		uint64_t off = (w * 64 + (uint64_t)__builtin_ctzll(bits)) * PAGE;
+		uint64_t off = (w * 64 + (uint64_t)__builtin_ctzll(bits)) * HL_PAGE_SIZE;
 
-		memcpy(to + off, from + off, PAGE);
+		memcpy(to + off, from + off, HL_PAGE_SIZE);
 		bits &= bits - 1;
 		n++;
 	}

@@ -12,8 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PAGE 4096ull
-
 struct sbx_snapshot {
 	int fd;             /* a sealed copy of the file (memfd): what is checked is what runs */
 	const uint8_t *map; /* all of it, read-only */
@@ -253,7 +251,7 @@ static enum hl_err map_image(const struct sbx_snapshot *snap, int prot, uint8_t 
 	for (uint64_t i = 0; i < f->h.nextents; i++) {
 		const struct snap_extent *e = &f->extents[i];
 
-		if (mmap(mem + e->gpa, e->pages * PAGE, prot, MAP_PRIVATE | MAP_FIXED, snap->fd,
+		if (mmap(mem + e->gpa, e->pages * HL_PAGE_SIZE, prot, MAP_PRIVATE | MAP_FIXED, snap->fd,
 			 (off_t)e->offset) == MAP_FAILED) {
 			munmap(mem, f->h.mem_size);
 			return hl_fail(d, HL_E_INTERNAL, "cannot map the snapshot's memory: %s",
@@ -279,7 +277,7 @@ static enum hl_err file_baseline(struct sbx *s, const struct sbx_snapshot *snap,
 		err = map_image(snap, PROT_READ, &s->base, d);
 	for (uint64_t i = 0; err == HL_OK && i < f->h.nextents; i++)
 		for (uint64_t p = 0; p < f->extents[i].pages; p++) {
-			uint64_t page = f->extents[i].gpa / PAGE + p;
+			uint64_t page = f->extents[i].gpa / HL_PAGE_SIZE + p;
 
 			s->saved[page / 64] |= 1ull << (page % 64);
 		}
@@ -330,7 +328,7 @@ enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_co
 static enum hl_err saved_runs(const struct sbx *s, struct snap_extent **runs, size_t *n,
 			      struct hl_diag *d)
 {
-	uint64_t pages = s->layout.mem_size / PAGE;
+	uint64_t pages = s->layout.mem_size / HL_PAGE_SIZE;
 	size_t cap = 64;
 
 	*n = 0;
@@ -340,7 +338,7 @@ static enum hl_err saved_runs(const struct sbx *s, struct snap_extent **runs, si
 
 		if (!(s->saved[p / 64] >> (p % 64) & 1))
 			continue;
-		if (*n > 0 && (*runs)[*n - 1].gpa / PAGE + (*runs)[*n - 1].pages == p) {
+		if (*n > 0 && (*runs)[*n - 1].gpa / HL_PAGE_SIZE + (*runs)[*n - 1].pages == p) {
 			(*runs)[*n - 1].pages++;
 			continue;
 		}
@@ -354,7 +352,7 @@ static enum hl_err saved_runs(const struct sbx *s, struct snap_extent **runs, si
 			}
 			*runs = grown;
 		}
-		(*runs)[(*n)++] = (struct snap_extent){ .gpa = p * PAGE, .pages = 1 };
+		(*runs)[(*n)++] = (struct snap_extent){ .gpa = p * HL_PAGE_SIZE, .pages = 1 };
 	}
 	return *runs != NULL ? HL_OK : hl_fail(d, HL_E_INTERNAL, "out of memory");
 }

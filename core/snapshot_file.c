@@ -47,9 +47,9 @@ static enum hl_err check_header(const uint8_t *buf, uint64_t len, const char *pa
 		return hl_fail(d, HL_E_INVALID, "%s: %s: header says %" PRIu64 " bytes, file "
 			       "has %" PRIu64, path, h->file_size > len ? "truncated" :
 			       "trailing bytes", h->file_size, len);
-	if (h->file_size % SNAP_PAGE != 0)
+	if (h->file_size % HL_PAGE_SIZE != 0)
 		return hl_fail(d, HL_E_INVALID, "%s: file size %" PRIu64 " is not a multiple "
-			       "of %u", path, h->file_size, SNAP_PAGE);
+			       "of %u", path, h->file_size, HL_PAGE_SIZE);
 	for (size_t i = 0; i < sizeof h->reserved; i++)
 		if (h->reserved[i] != 0)
 			return hl_fail(d, HL_E_INVALID, "%s: reserved byte %zu is 0x%02x, not "
@@ -105,7 +105,7 @@ static enum hl_err check_sections(const struct snap_header *h, const char *path,
 		if (s[i].off + s[i].size > meta_end)
 			meta_end = s[i].off + s[i].size;
 	}
-	if (h->data_offset % SNAP_PAGE != 0 || h->data_offset < meta_end ||
+	if (h->data_offset % HL_PAGE_SIZE != 0 || h->data_offset < meta_end ||
 	    h->data_offset > h->file_size)
 		return hl_fail(d, HL_E_INVALID, "%s: data_offset 0x%" PRIx64 " is not a page "
 			       "boundary in [0x%" PRIx64 ", 0x%" PRIx64 "] (after the metadata, "
@@ -231,11 +231,11 @@ static enum hl_err check_extent(const struct snap_header *h, const struct snap_e
 
 	if (e->pages == 0)
 		return hl_fail(d, HL_E_INVALID, "%s: extent %zu has no pages", path, i);
-	if (e->gpa % SNAP_PAGE != 0 || e->offset % SNAP_PAGE != 0)
+	if (e->gpa % HL_PAGE_SIZE != 0 || e->offset % HL_PAGE_SIZE != 0)
 		return hl_fail(d, HL_E_INVALID, "%s: extent %zu: guest address 0x%" PRIx64 " or "
 			       "file offset 0x%" PRIx64 " is not page-aligned", path, i, e->gpa,
 			       e->offset);
-	if (__builtin_mul_overflow(e->pages, SNAP_PAGE, &bytes) ||
+	if (__builtin_mul_overflow(e->pages, HL_PAGE_SIZE, &bytes) ||
 	    __builtin_add_overflow(e->gpa, bytes, &end) || end > h->mem_size)
 		return hl_fail(d, HL_E_INVALID, "%s: extent %zu: %" PRIu64 " page(s) at 0x%" PRIx64
 			       " extend beyond guest memory (0x%" PRIx64 " bytes)", path, i,

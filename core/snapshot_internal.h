@@ -19,13 +19,13 @@
 #include <stdint.h>
 
 #include "common/diag.h"
+#include "common/page.h"
 #include "common/sha256.h"
 #include "core/core.h"
 
 #define SNAP_MAGIC SBX_SNAPSHOT_MAGIC
 #define SNAP_MAGIC_SIZE SBX_SNAPSHOT_MAGIC_SIZE
 #define SNAP_VERSION 2u
-#define SNAP_PAGE 4096u
 #define SNAP_MAX_NAMES 64           /* allowed host functions recorded */
 /* Host function names are short identifiers: this bounds what a hostile names section
  * makes hlrun copy. */
@@ -38,7 +38,7 @@ struct snap_header {
 	uint8_t magic[SNAP_MAGIC_SIZE];
 	uint32_t version;      /* SNAP_VERSION */
 	uint32_t abi_version;  /* HL_ABI_VERSION of the hlrun that wrote it */
-	uint64_t file_size;    /* the whole file, a multiple of SNAP_PAGE */
+	uint64_t file_size;    /* the whole file, a multiple of HL_PAGE_SIZE */
 	/* The sandbox's sizes in bytes, as configured (each within the bounds of core.h). */
 	uint64_t heap_size, stack_size, input_size, output_size;
 	uint64_t mem_size;     /* guest memory: what core's layout gives for these sizes */
@@ -58,8 +58,8 @@ struct snap_header {
 	uint8_t reserved[32];  /* zero */
 };
 
-/* guest-physical pages [gpa, gpa + pages * SNAP_PAGE) hold the file's bytes
- * [offset, offset + pages * SNAP_PAGE). */
+/* guest-physical pages [gpa, gpa + pages * HL_PAGE_SIZE) hold the file's bytes
+ * [offset, offset + pages * HL_PAGE_SIZE). */
 struct snap_extent {
 	uint64_t gpa;
 	uint64_t pages;

@@ -194,7 +194,7 @@ static int cmp_u64(const void *a, const void *b)
 /* Bytes between the end of run a and the start of run b, which follows it. */
 static uint64_t gap(const struct snap_extent *a, const struct snap_extent *b)
 {
-	return b->gpa - (a->gpa + a->pages * SNAP_PAGE);
+	return b->gpa - (a->gpa + a->pages * HL_PAGE_SIZE);
 }
 
 size_t snap_coalesce(struct snap_extent *runs, size_t n, size_t max)
@@ -214,16 +214,11 @@ size_t snap_coalesce(struct snap_extent *runs, size_t n, size_t max)
 		struct snap_extent *last = out > 0 ? &runs[out - 1] : NULL;
 
 		if (last != NULL && gap(last, &runs[i]) <= limit)
-			last->pages = (runs[i].gpa - last->gpa) / SNAP_PAGE + runs[i].pages;
+			last->pages = (runs[i].gpa - last->gpa) / HL_PAGE_SIZE + runs[i].pages;
 		else
 			runs[out++] = runs[i];
 	}
 	return out;
-}
-
-static uint64_t page_up(uint64_t x)
-{
-	return (x + SNAP_PAGE - 1) / SNAP_PAGE * SNAP_PAGE;
 }
 
 /* The header of src's snapshot: sections packed after it, then each run's data from the
@@ -246,12 +241,12 @@ static enum hl_err fill_header(const struct snap_source *src, uint64_t names_siz
 	h->vcpu_offset = h->names_offset + names_size;
 	h->vcpu_size = src->vcpu_size;
 	h->extents_offset = h->vcpu_offset + h->vcpu_size;
-	h->data_offset = page_up(h->extents_offset + src->nruns * sizeof(struct snap_extent));
+	h->data_offset = hl_page_up(h->extents_offset + src->nruns * sizeof(struct snap_extent));
 	end = h->data_offset;
 	for (size_t i = 0; i < src->nruns; i++) {
 		uint64_t bytes;
 
-		if (__builtin_mul_overflow(src->runs[i].pages, SNAP_PAGE, &bytes) ||
+		if (__builtin_mul_overflow(src->runs[i].pages, HL_PAGE_SIZE, &bytes) ||
 		    __builtin_add_overflow(end, bytes, &end))
 			return hl_fail(d, HL_E_INTERNAL, "snapshot source: run %zu of %" PRIu64
 				       " pages is too large", i, src->runs[i].pages);
@@ -283,7 +278,7 @@ static uint8_t *build_meta(const struct snap_source *src, const struct snap_head
 		struct snap_extent e = { src->runs[i].gpa, src->runs[i].pages, at };
 
 		memcpy(m + h->extents_offset + i * sizeof e, &e, sizeof e);
-		at += e.pages * SNAP_PAGE;
+		at += e.pages * HL_PAGE_SIZE;
 	}
 	return m;
 }
@@ -299,7 +294,7 @@ static void mac_of(const uint8_t *meta, const struct snap_file *f, const uint8_t
 	hl_hmac_sha256_update(&c, meta, f->h.data_offset);
 	for (uint64_t i = 0; i < f->h.nextents; i++)
 		hl_hmac_sha256_update(&c, mem + f->extents[i].gpa,
-				      f->extents[i].pages * SNAP_PAGE);
+				      f->extents[i].pages * HL_PAGE_SIZE);
 	hl_hmac_sha256_final(&c, out);
 }
 
@@ -329,7 +324,7 @@ static int write_file(int fd, const uint8_t *meta, const struct snap_file *f,
 	int rc = write_all(fd, meta, f->h.data_offset);
 
 	for (uint64_t i = 0; rc == 0 && i < f->h.nextents; i++)
-		rc = write_all(fd, mem + f->extents[i].gpa, f->extents[i].pages * SNAP_PAGE);
+		rc = write_all(fd, mem + f->extents[i].gpa, f->extents[i].pages * HL_PAGE_SIZE);
 	if (rc == 0)
 		rc = fsync(fd);
 	return close(fd) != 0 && rc == 0 ? -1 : rc;

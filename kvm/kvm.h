@@ -51,8 +51,8 @@ int hv_api_version(const struct hv_vm *vm);
 
 /* Makes [host, host + size) the guest's physical memory starting at guest address 0.  The
  * caller keeps ownership of the mapping and must keep it alive until hv_destroy().  size
- * must be a multiple of 4096.  With log_dirty, KVM records each page the guest writes
- * (see hv_dirty_log()).  Errors: HL_E_INTERNAL (or HL_E_NOKVM for ENOMEM). */
+ * must be a multiple of the page size.  With log_dirty, KVM records each page the guest
+ * writes (see hv_dirty_log()).  Errors: HL_E_INTERNAL (or HL_E_NOKVM for ENOMEM). */
 enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_dirty,
 			  struct hl_diag *d);
 

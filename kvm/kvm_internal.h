@@ -4,9 +4,8 @@
 
 #include <linux/kvm.h>
 
+#include "common/page.h"
 #include "kvm/kvm.h"
-
-#define HV_PAGE 4096ull
 
 /* Ring 0's pages, by offset from hv_boot.ring0_addr in virtual memory and from the start
  * of ring 0's memory (vm->sys) alike; the pages between are guards, never mapped. */

@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-#define HUGE (2ull << 20)
-
 #define PTE_P (1ull << 0)
 #define PTE_RW (1ull << 1)
 #define PTE_US (1ull << 2)
@@ -26,7 +24,7 @@ static uint64_t spans(uint64_t addr, uint64_t size, unsigned shift)
 
 static int region_ok(const struct hv_region *r)
 {
-	return r->size != 0 && r->addr % HV_PAGE == 0 && r->size % HV_PAGE == 0 &&
+	return r->size != 0 && r->addr % HL_PAGE_SIZE == 0 && r->size % HL_PAGE_SIZE == 0 &&
 	       r->addr < VA_LIMIT && r->size <= VA_LIMIT - r->addr;
 }
 
@@ -53,7 +51,7 @@ uint64_t hv_page_tables_size(const struct hv_region *regions, size_t n)
 		tables += tables_for(r->addr, r->size);
 	}
 	/* Ring 0's window lies below 4 GiB and spans less than 2 MiB. */
-	return (tables + 1 + 1 + 2) * HV_PAGE;
+	return (tables + 1 + 1 + 2) * HL_PAGE_SIZE;
 }
 
 struct pt_builder {
@@ -68,11 +66,11 @@ struct pt_builder {
 static uint64_t *next_table(struct pt_builder *b, uint64_t *e)
 {
 	if (!(*e & PTE_P)) {
-		if (b->size - b->used < HV_PAGE)
+		if (b->size - b->used < HL_PAGE_SIZE)
 			return NULL;
-		memset(b->mem + b->used, 0, HV_PAGE);
+		memset(b->mem + b->used, 0, HL_PAGE_SIZE);
 		*e = (b->gpa + b->used) | PTE_P | PTE_RW | PTE_US | PTE_A;
-		b->used += HV_PAGE;
+		b->used += HL_PAGE_SIZE;
 	}
 	return (uint64_t *)(void *)(b->mem + ((*e & PTE_ADDR) - b->gpa));
 }
@@ -112,12 +110,13 @@ static int map_range(struct pt_builder *b, uint64_t va, uint64_t gpa, uint64_t s
 	if (user)
 		leaf |= PTE_US;
 	while (va < end) {
-		int huge = va % HUGE == 0 && gpa % HUGE == 0 && end - va >= HUGE;
+		int huge = va % HL_HUGE_PAGE_SIZE == 0 && gpa % HL_HUGE_PAGE_SIZE == 0 &&
+			   end - va >= HL_HUGE_PAGE_SIZE;
 
 		if (map_page(b, va, gpa, huge, leaf) < 0)
 			return -1;
-		va += huge ? HUGE : HV_PAGE;
-		gpa += huge ? HUGE : HV_PAGE;
+		va += huge ? HL_HUGE_PAGE_SIZE : HL_PAGE_SIZE;
+		gpa += huge ? HL_HUGE_PAGE_SIZE : HL_PAGE_SIZE;
 	}
 	return 0;
 }
@@ -132,11 +131,11 @@ int hv_build_page_tables(uint8_t *tables, uint64_t gpa, uint64_t size,
 		{ R0_GDT, 0 }, { R0_IDT, 0 }, { R0_CODE, HV_MAP_EXEC },
 		{ R0_IST1, HV_MAP_WRITE }, { R0_IST2, HV_MAP_WRITE },
 	};
-	struct pt_builder b = { tables, gpa, size, HV_PAGE };
+	struct pt_builder b = { tables, gpa, size, HL_PAGE_SIZE };
 
-	if (size < HV_PAGE)
+	if (size < HL_PAGE_SIZE)
 		return -1;
-	memset(tables, 0, HV_PAGE);
+	memset(tables, 0, HL_PAGE_SIZE);
 	for (size_t i = 0; i < bt->nregions; i++) {
 		const struct hv_region *r = &bt->regions[i];
 
@@ -144,8 +143,8 @@ int hv_build_page_tables(uint8_t *tables, uint64_t gpa, uint64_t size,
 			return -1;
 	}
 	for (size_t i = 0; i < sizeof ring0 / sizeof ring0[0]; i++)
-		if (map_range(&b, bt->ring0_addr + ring0[i].off, sys_gpa + ring0[i].off, HV_PAGE,
-			      ring0[i].flags, 0) < 0)
+		if (map_range(&b, bt->ring0_addr + ring0[i].off, sys_gpa + ring0[i].off,
+			      HL_PAGE_SIZE, ring0[i].flags, 0) < 0)
 			return -1;
 	return 0;
 }

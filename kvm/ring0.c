@@ -9,7 +9,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#define HUGE (2ull << 20)
 #define RING0_LIMIT (1ull << 32) /* ring0_entry.S reports frames by their 32-bit address */
 
 #define CR0_PE (1ull << 0)
@@ -35,7 +34,7 @@
 #define TSS_IST2 0x2cu
 #define TSS_IOMAP_BASE 0x66u
 #define TSS_IOMAP 0x68u
-#define IOMAP_MAX (HV_PAGE - TSS_OFF - TSS_IOMAP - 1)
+#define IOMAP_MAX (HL_PAGE_SIZE - TSS_OFF - TSS_IOMAP - 1)
 
 #define MSR_LSTAR 0xc0000082u
 
@@ -74,7 +73,7 @@ static enum hl_err check_boot(const struct hv_vm *vm, const struct hv_boot *b,
 	uint64_t r0 = b->ring0_addr, r0_end = r0 + HV_RING0_SIZE;
 	uint32_t port_end = (uint32_t)b->port_first + b->nports;
 
-	if (vm->mem == NULL || tables == 0 || r0 % HV_PAGE != 0 || r0_end > RING0_LIMIT)
+	if (vm->mem == NULL || tables == 0 || r0 % HL_PAGE_SIZE != 0 || r0_end > RING0_LIMIT)
 		return hl_fail(d, HL_E_INTERNAL, "inconsistent guest layout");
 	for (size_t i = 0; i < b->nregions; i++) {
 		const struct hv_region *r = &b->regions[i];
@@ -88,7 +87,7 @@ static enum hl_err check_boot(const struct hv_vm *vm, const struct hv_boot *b,
 	    (HV_RING0_PORT >= b->port_first && HV_RING0_PORT < port_end))
 		return hl_fail(d, HL_E_INTERNAL, "cannot open %u port(s) from 0x%x to ring 3",
 			       b->nports, b->port_first);
-	if (hv_ring0_code_size > HV_PAGE)
+	if (hv_ring0_code_size > HL_PAGE_SIZE)
 		return hl_fail(d, HL_E_INTERNAL, "ring 0's code does not fit its page");
 	return HL_OK;
 }
@@ -100,7 +99,7 @@ static enum hl_err map_ring0(struct hv_vm *vm, uint64_t tables, struct hl_diag *
 	struct kvm_userspace_memory_region slot;
 	void *p;
 
-	vm->sys_gpa = (vm->mem_size + HUGE - 1) & ~(HUGE - 1);
+	vm->sys_gpa = hl_align_up(vm->mem_size, HL_HUGE_PAGE_SIZE);
 	vm->sys_size = R0_TABLES + tables;
 	p = mmap(NULL, vm->sys_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -140,9 +139,9 @@ static uint32_t write_gdt_tss(struct hv_vm *vm, const struct hv_boot *b)
 	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x8bull << 40) |
 			   ((uint64_t)(limit >> 16) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[SEL_TSS / 8 + 1] = base >> 32;
-	put64(tss + TSS_RSP0, ring0_va(vm, R0_IST1) + HV_PAGE);
-	put64(tss + TSS_IST1, ring0_va(vm, R0_IST1) + HV_PAGE);
-	put64(tss + TSS_IST2, ring0_va(vm, R0_IST2) + HV_PAGE);
+	put64(tss + TSS_RSP0, ring0_va(vm, R0_IST1) + HL_PAGE_SIZE);
+	put64(tss + TSS_IST1, ring0_va(vm, R0_IST1) + HL_PAGE_SIZE);
+	put64(tss + TSS_IST2, ring0_va(vm, R0_IST2) + HL_PAGE_SIZE);
 	memcpy(tss + TSS_IOMAP_BASE, &iomap, sizeof iomap);
 	memset(tss + TSS_IOMAP, 0xff, iomap_bytes(b) + 1);
 	for (uint32_t p = b->port_first; p < (uint32_t)b->port_first + b->nports; p++)
@@ -167,7 +166,8 @@ static void write_idt(struct hv_vm *vm)
 	}
 }
 
-_Static_assert(sizeof(struct idt_gate) * IDT_VECTORS == HV_PAGE, "the IDT fills a page");
+_Static_assert(sizeof(struct idt_gate) * IDT_VECTORS == HL_PAGE_SIZE,
+	       "the IDT fills a page");
 
 static void ring3_sregs(struct hv_vm *vm, struct kvm_sregs *s, uint32_t tss_limit)
 {

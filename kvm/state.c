@@ -166,7 +166,7 @@ enum hl_err hv_set_state(struct hv_vm *vm, const struct hv_state *st, struct hl_
 
 uint64_t hv_dirty_words(uint64_t mem_size)
 {
-	return (mem_size / 4096 + 63) / 64;
+	return (mem_size / HL_PAGE_SIZE + 63) / 64;
 }
 
 enum hl_err hv_dirty_log(struct hv_vm *vm, uint64_t *bitmap, struct hl_diag *d)

@@ -97,7 +97,7 @@ static void as_hardware_syscall(const struct hv_vm *vm, struct hv_fault *f)
 static bool decode_report(struct hv_vm *vm, struct hv_exit *ex)
 {
 	const uint64_t code = vm->ring0_addr + R0_CODE;
-	const uint64_t top = HV_PAGE - HV_FRAME_WORDS * 8;
+	const uint64_t top = HL_PAGE_SIZE - HV_FRAME_WORDS * 8;
 	const uint64_t *w;
 	struct hv_fault *f = &ex->fault;
 

@@ -167,7 +167,7 @@ enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_
 		.userspace_addr = (uint64_t)(uintptr_t)host,
 	};
 
-	if (size == 0 || size % 4096 != 0 || (uintptr_t)host % 4096 != 0)
+	if (size == 0 || size % HL_PAGE_SIZE != 0 || (uintptr_t)host % HL_PAGE_SIZE != 0)
 		return hl_fail(d, HL_E_INTERNAL, "guest memory of %llu bytes at %p is not "
 			       "page-aligned", (unsigned long long)size, host);
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)

@@ -6,18 +6,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "common/page.h"
+
 #define IMAGE_END ((uint64_t)HL_IMAGE_BASE + HL_IMAGE_MAX)
-
-static uint64_t page_down(uint64_t a)
-{
-	return a & ~(LDR_PAGE - 1);
-}
-
-/* Only used on addresses inside the image window, so it cannot overflow. */
-static uint64_t page_up(uint64_t a)
-{
-	return page_down(a + LDR_PAGE - 1);
-}
 
 /* Where a table of n entries of size bytes at off lies: after the ELF header, aligned to
  * the class's word (the gABI: an object file's structures are), inside the file. */
@@ -135,9 +126,10 @@ static enum hl_err check_overlap(struct ldr_ctx *c, size_t i, uint64_t vaddr, ui
 	for (size_t j = 0; j < c->g->nseg; j++) {
 		const struct ldr_segment *s = &c->g->seg[j];
 		uint64_t s_end = s->vaddr + s->memsz;
-		uint64_t lo = page_down(vaddr) > page_down(s->vaddr) ? page_down(vaddr) :
-				page_down(s->vaddr);
-		uint64_t hi = page_up(end) < page_up(s_end) ? page_up(end) : page_up(s_end);
+		uint64_t lo = hl_page_down(vaddr) > hl_page_down(s->vaddr) ?
+			hl_page_down(vaddr) : hl_page_down(s->vaddr);
+		uint64_t hi = hl_page_up(end) < hl_page_up(s_end) ?
+			hl_page_up(end) : hl_page_up(s_end);
 
 		if (vaddr < s_end && s->vaddr < end)
 			return ldr_fail(c, "segments %zu and %zu overlap ([%#" PRIx64 ", %#" PRIx64
@@ -188,7 +180,8 @@ static enum hl_err add_load(struct ldr_ctx *c, size_t i, const GElf_Phdr *ph)
 	if (ph->p_align > 1 && (ph->p_align & (ph->p_align - 1)) != 0)
 		return ldr_fail(c, "segment %zu: alignment %#" PRIx64 " is not a power of 2", i,
 				ph->p_align);
-	if ((ph->p_vaddr - ph->p_offset) % (ph->p_align > LDR_PAGE ? ph->p_align : LDR_PAGE))
+	if ((ph->p_vaddr - ph->p_offset) %
+	    (ph->p_align > HL_PAGE_SIZE ? ph->p_align : HL_PAGE_SIZE))
 		return ldr_fail(c, "segment %zu: address %#" PRIx64 " and file offset %#" PRIx64
 				" differ modulo the page size or its alignment (%#" PRIx64 ")", i,
 				ph->p_vaddr, ph->p_offset, ph->p_align);
@@ -200,8 +193,8 @@ static enum hl_err add_load(struct ldr_ctx *c, size_t i, const GElf_Phdr *ph)
 		.offset = ph->p_offset,
 		.flags = ph->p_flags & (LDR_R | LDR_W | LDR_X),
 	};
-	if (page_up(end) > g->image_end)
-		g->image_end = page_up(end);
+	if (hl_page_up(end) > g->image_end)
+		g->image_end = hl_page_up(end);
 	return HL_OK;
 }
 

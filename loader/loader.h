@@ -55,7 +55,7 @@ void ldr_close(struct ldr_guest *g);
 /* The entry point, inside the file-backed part of an executable segment. */
 uint64_t ldr_entry(const struct ldr_guest *g);
 
-/* The end of the highest segment, rounded up to 4096: the guest memory the image needs. */
+/* The end of the highest segment, rounded up to a page: the guest memory the image needs. */
 uint64_t ldr_image_end(const struct ldr_guest *g);
 
 /* The PT_LOAD segments in file order, owned by g; NULL when i >= ldr_nsegments(g). */

@@ -8,7 +8,6 @@
 
 /* Most program headers of any type; far more than a linker script produces. */
 #define LDR_MAX_PHDRS 64
-#define LDR_PAGE 4096ull
 
 /* A function symbol; name is the offset of its NUL-terminated name in the file bytes. */
 struct ldr_sym {

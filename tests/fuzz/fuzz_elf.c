@@ -2,10 +2,10 @@
  * files, checking what loader/loader.h promises about every guest it accepts. */
 #include <string.h>
 
+#include "common/page.h"
 #include "loader/loader.h"
 #include "tests/fuzz/fuzz.h"
 
-#define PAGE 4096ull
 #define ZERO_CHECK (64u << 10) /* bytes of each zero-filled tail that are checked */
 /* Images are loaded only up to this end: ldr_load() zero-fills up to 64 MiB, and a few
  * inputs with a huge .bss would take most of the fuzzer's time. */
@@ -30,7 +30,7 @@ static void check_segments(const struct ldr_guest *g, size_t size)
 
 	CHECK(n >= 1 && n <= LDR_MAX_SEGMENTS);
 	CHECK(ldr_segment(g, n) == NULL);
-	CHECK(image_end % PAGE == 0);
+	CHECK(image_end % HL_PAGE_SIZE == 0);
 	CHECK(image_end > HL_IMAGE_BASE && image_end <= (uint64_t)HL_IMAGE_BASE + HL_IMAGE_MAX);
 	for (size_t i = 0; i < n; i++) {
 		const struct ldr_segment *s = ldr_segment(g, i);
@@ -43,8 +43,10 @@ static void check_segments(const struct ldr_guest *g, size_t size)
 		/* No two segments share a page. */
 		for (size_t j = 0; j < i; j++) {
 			const struct ldr_segment *t = ldr_segment(g, j);
-			uint64_t s_lo = s->vaddr / PAGE, s_hi = (s->vaddr + s->memsz - 1) / PAGE;
-			uint64_t t_lo = t->vaddr / PAGE, t_hi = (t->vaddr + t->memsz - 1) / PAGE;
+			uint64_t s_lo = s->vaddr / HL_PAGE_SIZE;
+			uint64_t s_hi = (s->vaddr + s->memsz - 1) / HL_PAGE_SIZE;
+			uint64_t t_lo = t->vaddr / HL_PAGE_SIZE;
+			uint64_t t_hi = (t->vaddr + t->memsz - 1) / HL_PAGE_SIZE;
 
 			CHECK(s_hi < t_lo || t_hi < s_lo);
 		}

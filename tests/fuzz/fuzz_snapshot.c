@@ -7,17 +7,15 @@
 #include "core/snapshot_internal.h"
 #include "tests/fuzz/fuzz.h"
 
-#define PAGE 4096ull
-
 static void check_sections(const struct snap_file *f, const uint8_t *data, size_t size)
 {
 	const struct snap_header *h = &f->h;
 	const uint8_t *elf;
 	size_t elf_len;
 
-	CHECK(h->file_size == size && size % PAGE == 0);
+	CHECK(h->file_size == size && size % HL_PAGE_SIZE == 0);
 	CHECK(memcmp(h, data, sizeof *h) == 0);
-	CHECK(h->data_offset % PAGE == 0 && h->data_offset <= size);
+	CHECK(h->data_offset % HL_PAGE_SIZE == 0 && h->data_offset <= size);
 	CHECK(h->elf_offset >= sizeof *h && h->elf_size <= h->data_offset - h->elf_offset);
 	elf = ldr_bytes(f->guest, &elf_len);
 	CHECK(elf_len == h->elf_size && memcmp(elf, data + h->elf_offset, elf_len) == 0);
@@ -52,13 +50,13 @@ static void check_extents(const struct snap_file *f)
 	for (uint64_t i = 0; i < h->nextents; i++) {
 		const struct snap_extent *e = &f->extents[i];
 
-		CHECK(e->pages >= 1 && e->gpa % PAGE == 0 && e->offset % PAGE == 0);
+		CHECK(e->pages >= 1 && e->gpa % HL_PAGE_SIZE == 0 && e->offset % HL_PAGE_SIZE == 0);
 		CHECK(e->gpa >= gpa_end && e->gpa <= h->mem_size);
-		CHECK(e->pages <= (h->mem_size - e->gpa) / PAGE);
+		CHECK(e->pages <= (h->mem_size - e->gpa) / HL_PAGE_SIZE);
 		CHECK(e->offset >= data_end && e->offset <= h->file_size);
-		CHECK(e->pages <= (h->file_size - e->offset) / PAGE);
-		gpa_end = e->gpa + e->pages * PAGE;
-		data_end = e->offset + e->pages * PAGE;
+		CHECK(e->pages <= (h->file_size - e->offset) / HL_PAGE_SIZE);
+		gpa_end = e->gpa + e->pages * HL_PAGE_SIZE;
+		data_end = e->offset + e->pages * HL_PAGE_SIZE;
 	}
 }
 

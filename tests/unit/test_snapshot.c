@@ -16,7 +16,6 @@
 
 #define GUEST "guests/bin/simpleguest.elf"
 #define SEEDS "tests/fuzz/corpus/snapshot"
-#define PAGE 4096u
 /* Distinct sizes, so that a field written in the place of another shows. */
 #define HEAP (64u << 10)
 #define STACK (16u << 10)
@@ -53,11 +52,6 @@ static uint8_t *read_all(const char *path, size_t *len)
 	cr_assert_eq(fread(b, 1, *len, f), *len);
 	fclose(f);
 	return b;
-}
-
-static uint64_t page_up(uint64_t x)
-{
-	return (x + PAGE - 1) / PAGE * PAGE;
 }
 
 /* Guest memory: each byte tells its address, so data from the wrong place shows. */
@@ -188,7 +182,7 @@ Test(snapshot, header_fields_written_and_read_back)
 	cr_assert_eq(h->version, SNAP_VERSION);
 	cr_assert_eq(h->abi_version, HL_ABI_VERSION);
 	cr_assert_eq(h->file_size, len);
-	cr_assert_eq(len % PAGE, 0);
+	cr_assert_eq(len % HL_PAGE_SIZE, 0);
 	cr_assert_eq(h->heap_size, HEAP);
 	cr_assert_eq(h->stack_size, STACK);
 	cr_assert_eq(h->input_size, INPUT);
@@ -204,8 +198,8 @@ Test(snapshot, header_fields_written_and_read_back)
 	cr_assert_eq(h->vcpu_size, HV_STATE_SIZE);
 	cr_assert_eq(h->extents_offset, h->vcpu_offset + HV_STATE_SIZE);
 	cr_assert_eq(h->nextents, NRUNS);
-	cr_assert_eq(h->data_offset, page_up(h->extents_offset + NRUNS * 24));
-	cr_assert_eq(len, h->data_offset + (2 + 1 + 3) * PAGE);
+	cr_assert_eq(h->data_offset, hl_page_up(h->extents_offset + NRUNS * 24));
+	cr_assert_eq(len, h->data_offset + (2 + 1 + 3) * HL_PAGE_SIZE);
 	hl_sha256(fx->elf, fx->elf_size, sum);
 	cr_assert_eq(memcmp(h->guest_sha256, sum, sizeof sum), 0);
 	for (size_t i = 0; i < sizeof h->reserved; i++)
@@ -238,9 +232,9 @@ Test(snapshot, guest_names_vcpu_and_extents_read_back)
 		cr_assert_eq(e->gpa, fx->runs[i].gpa, "extent %zu", i);
 		cr_assert_eq(e->pages, fx->runs[i].pages, "extent %zu", i);
 		cr_assert_eq(e->offset, at, "extent %zu: data packed in order", i);
-		cr_assert_eq(memcmp(b + e->offset, fx->mem + e->gpa, e->pages * PAGE), 0,
+		cr_assert_eq(memcmp(b + e->offset, fx->mem + e->gpa, e->pages * HL_PAGE_SIZE), 0,
 			     "extent %zu: data", i);
-		at += e->pages * PAGE;
+		at += e->pages * HL_PAGE_SIZE;
 	}
 	snap_free(f);
 	free(b);
@@ -286,7 +280,7 @@ Test(snapshot, round_trip)
 	for (size_t i = 0; i < NRUNS; i++) {
 		const struct snap_extent *e = &f->extents[i];
 
-		memcpy(mem + e->gpa, b + e->offset, e->pages * PAGE);
+		memcpy(mem + e->gpa, b + e->offset, e->pages * HL_PAGE_SIZE);
 		runs[i] = (struct snap_extent){ e->gpa, e->pages, 0 };
 	}
 	fx->src = src;
@@ -328,10 +322,10 @@ Test(snapshot, adjacent_extents_accepted)
 	uint8_t *b;
 	struct snap_file *f;
 
-	fx->runs[1] = (struct snap_extent){ HL_IMAGE_BASE + 2 * PAGE, 1, 0 };
+	fx->runs[1] = (struct snap_extent){ HL_IMAGE_BASE + 2 * HL_PAGE_SIZE, 1, 0 };
 	b = write_file(fx, &len);
 	f = parse_ok(b, len);
-	cr_assert_eq(f->extents[1].gpa, f->extents[0].gpa + 2 * PAGE);
+	cr_assert_eq(f->extents[1].gpa, f->extents[0].gpa + 2 * HL_PAGE_SIZE);
 	snap_free(f);
 	free(b);
 	teardown(fx);
@@ -350,14 +344,14 @@ Test(snapshot, extent_at_the_end_of_memory)
 	char want[160];
 	uint64_t at;
 
-	fx->runs[2] = (struct snap_extent){ fx->l.mem_size - PAGE, 1, 0 };
+	fx->runs[2] = (struct snap_extent){ fx->l.mem_size - HL_PAGE_SIZE, 1, 0 };
 	b = write_file(fx, &len);
 	f = parse_ok(b, len);
-	cr_assert_eq(f->extents[2].gpa + PAGE, fx->l.mem_size);
+	cr_assert_eq(f->extents[2].gpa + HL_PAGE_SIZE, fx->l.mem_size);
 	at = f->h.extents_offset + 2 * sizeof e;
 	snap_free(f);
 	memcpy(&e, b + at, sizeof e);
-	e.gpa += PAGE;
+	e.gpa += HL_PAGE_SIZE;
 	memcpy(b + at, &e, sizeof e);
 	f = NULL;
 	cr_assert_eq(snap_parse(b, len, "t.snap", &f, &d), HL_E_INVALID);
@@ -376,7 +370,7 @@ Test(snapshot, extent_at_the_end_of_memory)
  * One more is refused by the writer (writer_refuses) and the reader (corrupt). */
 Test(snapshot, most_extents_accepted)
 {
-	struct fixture *fx = setup_heap(GUEST, (uint64_t)SNAP_MAX_EXTENTS * PAGE);
+	struct fixture *fx = setup_heap(GUEST, (uint64_t)SNAP_MAX_EXTENTS * HL_PAGE_SIZE);
 	struct snap_extent *runs = calloc(SNAP_MAX_EXTENTS, sizeof *runs);
 	size_t len;
 	uint8_t *b;
@@ -384,17 +378,17 @@ Test(snapshot, most_extents_accepted)
 
 	cr_assert_not_null(runs);
 	for (size_t i = 0; i < SNAP_MAX_EXTENTS; i++)
-		runs[i] = (struct snap_extent){ fx->l.heap + i * PAGE, 1, 0 };
+		runs[i] = (struct snap_extent){ fx->l.heap + i * HL_PAGE_SIZE, 1, 0 };
 	fx->src.runs = runs;
 	fx->src.nruns = SNAP_MAX_EXTENTS;
 	b = write_file(fx, &len);
 	f = parse_ok(b, len);
 	cr_assert_eq(f->h.nextents, SNAP_MAX_EXTENTS);
-	cr_assert_eq(len, f->h.data_offset + (uint64_t)SNAP_MAX_EXTENTS * PAGE);
+	cr_assert_eq(len, f->h.data_offset + (uint64_t)SNAP_MAX_EXTENTS * HL_PAGE_SIZE);
 	cr_assert_eq(f->extents[SNAP_MAX_EXTENTS - 1].gpa,
-		     fx->l.heap + (SNAP_MAX_EXTENTS - 1) * (uint64_t)PAGE);
+		     fx->l.heap + (SNAP_MAX_EXTENTS - 1) * (uint64_t)HL_PAGE_SIZE);
 	cr_assert_eq(memcmp(b + f->extents[SNAP_MAX_EXTENTS - 1].offset,
-			    fx->mem + f->extents[SNAP_MAX_EXTENTS - 1].gpa, PAGE), 0);
+			    fx->mem + f->extents[SNAP_MAX_EXTENTS - 1].gpa, HL_PAGE_SIZE), 0);
 	snap_free(f);
 	free(b);
 	free(runs);
@@ -487,7 +481,7 @@ static void apply_bug(struct fixture *fx, enum src_bug bug)
 	case NO_ELF: s->elf = NULL; break;
 	case NO_MEM: s->mem = NULL; break;
 	case DISPATCH: s->dispatch = fx->l.heap; break;
-	case MEM_SIZE: s->mem_size -= PAGE; break;
+	case MEM_SIZE: s->mem_size -= HL_PAGE_SIZE; break;
 	case HEAP_SIZE: s->heap_size = 100; break;
 	case BAD_ELF: s->elf_size = 100; break;
 	case TOO_MANY_RUNS: s->nruns = SNAP_MAX_EXTENTS + 1; break;
@@ -595,7 +589,7 @@ static uint8_t *relayout(const uint8_t *v, const char *names, size_t nsize, size
 	n.names_size = nsize;
 	n.vcpu_offset = n.names_offset + nsize;
 	n.extents_offset = n.vcpu_offset + h.vcpu_size;
-	n.data_offset = page_up(n.extents_offset + h.nextents * 24);
+	n.data_offset = hl_page_up(n.extents_offset + h.nextents * 24);
 	n.file_size = n.data_offset + (h.file_size - h.data_offset);
 	out = calloc(1, n.file_size);
 	cr_assert_not_null(out);
@@ -905,7 +899,7 @@ Test(snapshot, fuzz_seeds_are_current)
 
 /* ---- Coalescing runs ------------------------------------------------------------------- */
 
-#define RUN(page, n) { (uint64_t)(page) * PAGE, (n), 0 }
+#define RUN(page, n) { (uint64_t)(page) * HL_PAGE_SIZE, (n), 0 }
 
 /* The smallest gaps close first; the pages in them are saved as they are. */
 Test(snapshot, coalesce_closes_the_smallest_gaps)
@@ -916,9 +910,9 @@ Test(snapshot, coalesce_closes_the_smallest_gaps)
 	cr_assert_eq(snap_coalesce(r, 5, 3), 3);
 	cr_assert_eq(r[0].gpa, 0);
 	cr_assert_eq(r[0].pages, 3);   /* pages 0-2: the gap of 1 page closed */
-	cr_assert_eq(r[1].gpa, 10 * PAGE);
+	cr_assert_eq(r[1].gpa, 10 * HL_PAGE_SIZE);
 	cr_assert_eq(r[1].pages, 4);   /* pages 10-13 */
-	cr_assert_eq(r[2].gpa, 100 * PAGE);
+	cr_assert_eq(r[2].gpa, 100 * HL_PAGE_SIZE);
 	cr_assert_eq(r[2].pages, 1);
 	cr_assert_eq(snap_coalesce(r, 3, 1), 1);
 	cr_assert_eq(r[0].gpa, 0);
@@ -939,8 +933,8 @@ Test(snapshot, coalesce_bounds_a_striped_memory)
 	k = snap_coalesce(r, n, SNAP_MAX_EXTENTS / 4);
 	cr_assert_leq(k, SNAP_MAX_EXTENTS / 4);
 	cr_assert_eq(r[0].gpa, 0);
-	cr_assert_eq(r[k - 1].gpa + r[k - 1].pages * PAGE, (2 * n - 1) * PAGE);
+	cr_assert_eq(r[k - 1].gpa + r[k - 1].pages * HL_PAGE_SIZE, (2 * n - 1) * HL_PAGE_SIZE);
 	for (size_t i = 0; i + 1 < k; i++)
-		cr_assert_lt(r[i].gpa + r[i].pages * PAGE, r[i + 1].gpa, "run %zu", i);
+		cr_assert_lt(r[i].gpa + r[i].pages * HL_PAGE_SIZE, r[i + 1].gpa, "run %zu", i);
 	free(r);
 }
