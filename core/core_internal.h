@@ -96,11 +96,6 @@ void sbx_mark_dirty(struct sbx *s, uint64_t gpa, uint64_t len);
  * state, for sbx_restore().  Errors: HL_E_INTERNAL. */
 enum hl_err sbx_take_baseline(struct sbx *s, struct hl_diag *d);
 
-/* How a run of the guest ended when it ended well. */
-enum sbx_stop {
-	SBX_STOP_DONE, /* the guest left through HL_PORT_DONE; *value is EAX */
-};
-
 /* Runs the vCPU from its current registers until the guest reports DONE, serving host
  * calls on the way.  Every other exit becomes an error (HL_E_CRASH, HL_E_TIMEOUT,
  * HL_E_INTERNAL) with a message that names the cause, and poisons the sandbox. */

@@ -29,7 +29,6 @@ struct mf_manifest {
 	uint64_t heap, stack, input, output; /* bytes; 0 = not set */
 	uint64_t timeout_ms;                 /* 0 = not set */
 	uint64_t max_output;                 /* bytes; 0 = not set */
-	bool has_host_functions;             /* host_functions present (even empty) */
 	char **host_functions;               /* known names, no duplicates */
 	size_t nhost_functions;
 	char **env;                          /* variable names, no duplicates */

@@ -288,7 +288,6 @@ static enum hl_err parse_list(struct mf_parser *p, const struct key *k, entry_fn
 
 static enum hl_err parse_host_functions(struct mf_parser *p, const struct key *k)
 {
-	p->m->has_host_functions = true;
 	return parse_list(p, k, entry_host_function, &p->m->host_functions,
 			  &p->m->nhost_functions);
 }

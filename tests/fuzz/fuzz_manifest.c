@@ -46,7 +46,6 @@ static void check_manifest(const struct mf_manifest *m)
 	CHECK(m->max_output <= SBX_MAX_MAX_OUTPUT);
 	CHECK(m->nhost_functions <= MF_MAX_ENTRIES && m->nenv <= MF_MAX_ENTRIES &&
 	      m->nfiles <= MF_MAX_ENTRIES);
-	CHECK(m->nhost_functions == 0 || m->has_host_functions);
 	for (size_t i = 0; i < m->nhost_functions; i++)
 		CHECK(sbx_host_function_exists(m->host_functions[i]));
 	for (size_t i = 0; i < m->nenv; i++)

@@ -282,7 +282,6 @@ Test(manifest, full_sets_every_field)
 	cr_assert_eq(m->output, 2u << 20);
 	cr_assert_eq(m->timeout_ms, 1500);
 	cr_assert_eq(m->max_output, 1);
-	cr_assert_eq(m->has_host_functions, true);
 	cr_assert_eq(m->nhost_functions, 5);
 	cr_assert_str_eq(m->host_functions[0], "HostPrint");
 	cr_assert_str_eq(m->host_functions[1], "GetTimeNs");
@@ -315,7 +314,6 @@ Test(manifest, defaults_are_unset)
 	cr_assert_eq(m->output, 0);
 	cr_assert_eq(m->timeout_ms, 0);
 	cr_assert_eq(m->max_output, 0);
-	cr_assert_eq(m->has_host_functions, false);
 	cr_assert_eq(m->nhost_functions, 0);
 	cr_assert_null(m->host_functions);
 	cr_assert_eq(m->nenv, 0);
@@ -353,7 +351,6 @@ Test(manifest, empty_sections_and_lists)
 	cr_assert_str_eq(m->guest, "./g");
 	cr_assert_eq(m->heap, 0);
 	cr_assert_eq(m->timeout_ms, 0);
-	cr_assert_eq(m->has_host_functions, true);
 	cr_assert_eq(m->nhost_functions, 0);
 	cr_assert_eq(m->nenv, 0);
 	cr_assert_eq(m->nfiles, 0);
@@ -746,7 +743,6 @@ Test(manifest, example_parses)
 	cr_assert_eq(m->output, 64u << 10);
 	cr_assert_eq(m->timeout_ms, 5000);
 	cr_assert_eq(m->max_output, 1u << 20);
-	cr_assert_eq(m->has_host_functions, true);
 	cr_assert_eq(m->nhost_functions, 2);
 	cr_assert_str_eq(m->host_functions[0], "HostPrint");
 	cr_assert_str_eq(m->host_functions[1], "GetTimeNs");
