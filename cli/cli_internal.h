@@ -1,5 +1,5 @@
-/* Private to cli/: the JSON reader and writer of batch mode, and the text conversion that
- * command-line and batch arguments share. */
+/* Private to cli/: the text conversion that command-line and batch arguments share,
+ * UTF-8, and the JSON reader and writer of batch mode. */
 #ifndef CLI_CLI_INTERNAL_H
 #define CLI_CLI_INTERNAL_H
 
@@ -29,6 +29,19 @@ enum hl_err cli_wrong_count(const struct hl_export *e, size_t got, struct hl_dia
  * decimal form that reads back as the same double, or float when single: plain digits
  * unless an exponent is shorter; "nan", "inf" or "-inf" otherwise. */
 void cli_format_float(char *buf, size_t len, double x, bool single);
+
+/* ---- UTF-8 ---------------------------------------------------------------------------- */
+
+#define CLI_UTF8_MAX 4 /* bytes of the longest sequence */
+
+/* The length of the well-formed UTF-8 sequence at s (n > 0 bytes there), 1 for ASCII,
+ * and its code point in *cp (cp may be NULL); 0 for anything else: a stray continuation
+ * byte, a truncated sequence, an overlong form, a surrogate, past U+10FFFF. */
+size_t cli_utf8_seq(const uint8_t *s, size_t n, uint32_t *cp);
+
+/* Writes code point cp (at most U+10FFFF, no surrogate) as UTF-8 to out (room for
+ * CLI_UTF8_MAX bytes); returns its length. */
+size_t cli_utf8_put(uint8_t *out, uint32_t cp);
 
 /* ---- JSON (RFC 8259), one line at a time ------------------------------------------- */
 
@@ -70,6 +83,10 @@ size_t json_decode(const char *s, const struct json_span *str, uint8_t *out);
 
 /* "null", "a boolean", "a number", "a string", "an array", "an object". */
 const char *json_kind_name(enum json_kind kind);
+
+/* How many bytes from s (n there) stand for themselves inside a JSON string: printable
+ * ASCII but '"' and '\\'.  Reader and writer take such runs whole. */
+size_t json_plain_len(const uint8_t *s, size_t n);
 
 /* Writes the n bytes at s as the inside of a JSON string (no quotes) into buf, cap bytes
  * with the NUL, as json_put_string() would, stopping before a character that would not

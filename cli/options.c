@@ -1,4 +1,4 @@
-/* The command line: options, durations, usage and help, and the exit-status table. */
+/* The command line: options, usage and help, and the exit-status table. */
 #include "cli/cli.h"
 #include "common/units.h"
 

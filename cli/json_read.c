@@ -1,6 +1,5 @@
-/* Batch mode's JSON: a strict reader for one line, and the writers of answer lines. */
+/* Batch mode's JSON reader: checks one line strictly, then walks and decodes its values. */
 #include "cli/cli_internal.h"
-#include "common/units.h"
 
 #include <string.h>
 
@@ -32,37 +31,6 @@ static void skip_space(struct reader *r)
 {
 	while (peek(r) == ' ' || peek(r) == '\t' || peek(r) == '\n' || peek(r) == '\r')
 		r->pos++;
-}
-
-/* The length of the valid UTF-8 sequence at s (n > 0 bytes there), or 0: no overlong
- * forms, no surrogates, nothing above U+10FFFF (RFC 3629, whose table narrows the second
- * byte's range after E0, ED, F0 and F4). */
-static size_t utf8_len(const uint8_t *s, size_t n)
-{
-	uint8_t lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
-	uint8_t hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
-	size_t k = s[0] < 0x80 ? 1 : s[0] < 0xc2 || s[0] > 0xf4 ? 0 : s[0] < 0xe0 ? 2 :
-		   s[0] < 0xf0 ? 3 : 4;
-
-	if (k <= 1)
-		return k;
-	if (n < k || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < k; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return k;
-}
-
-static size_t put_utf8(uint8_t *out, uint32_t cp)
-{
-	static const uint8_t lead[] = { 0, 0, 0xc0, 0xe0, 0xf0 };
-	size_t k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-
-	for (size_t i = k - 1; i > 0; i--, cp >>= 6)
-		out[i] = (uint8_t)(0x80 | (cp & 0x3f));
-	out[0] = (uint8_t)(lead[k] | cp);
-	return k;
 }
 
 /* Four hex digits at pos as a UTF-16 code unit, or -1 with pos at the first byte that
@@ -131,28 +99,17 @@ static enum hl_err escape(struct reader *r, uint32_t *cp)
 }
 
 /* The string whose opening quote is at pos: checks it and, when out is not NULL,
- * decodes it there.  *n is the decoded length, never more than the text's. */
-/* Bytes from r->pos that stand for themselves: printable ASCII but '"' and '\'.  Taken
- * as one run, they keep reading a large argument cheap. */
-static size_t plain_run(const struct reader *r)
-{
-	size_t i = r->pos;
-
-	while (i < r->len && r->s[i] >= 0x20 && r->s[i] < 0x80 && r->s[i] != '"' &&
-	       r->s[i] != '\\')
-		i++;
-	return i - r->pos;
-}
-
+ * decodes it there.  *n is the decoded length, never more than the text's.  Plain bytes
+ * are taken in runs, which keeps reading a large argument cheap. */
 static enum hl_err read_string(struct reader *r, uint8_t *out, size_t *n)
 {
-	uint8_t one[4];
+	uint8_t one[CLI_UTF8_MAX];
 	size_t k = 0, step;
 	uint32_t cp = 0;
 	enum hl_err err;
 
 	for (r->pos++; peek(r) != '"'; k += step) {
-		step = plain_run(r);
+		step = json_plain_len(r->s + r->pos, r->len - r->pos);
 		if (step > 0) {
 			if (out != NULL)
 				memcpy(out + k, r->s + r->pos, step);
@@ -167,12 +124,12 @@ static enum hl_err read_string(struct reader *r, uint8_t *out, size_t *n)
 			err = escape(r, &cp);
 			if (err != HL_OK)
 				return err;
-			step = put_utf8(one, cp);
+			step = cli_utf8_put(one, cp);
 			if (out != NULL)
 				memcpy(out + k, one, step);
 			continue;
 		}
-		step = utf8_len(r->s + r->pos, r->len - r->pos);
+		step = cli_utf8_seq(r->s + r->pos, r->len - r->pos, NULL);
 		if (step == 0)
 			return syntax(r, "invalid UTF-8 in a string");
 		if (out != NULL)
@@ -416,143 +373,11 @@ const char *json_kind_name(enum json_kind kind)
 	return names[kind];
 }
 
-/* The character at s (n > 0 bytes there) as it appears inside a JSON string, into out
- * (room for 7 bytes); *used is how many bytes of s it stands for. */
-static size_t escape_one(const uint8_t *s, size_t n, char *out, size_t *used)
+size_t json_plain_len(const uint8_t *s, size_t n)
 {
-	static const char raw[] = "\b\f\n\r\t\"\\", name[] = "bfnrt\"\\";
-	const char *p = s[0] != 0 ? strchr(raw, s[0]) : NULL;
-	size_t k;
+	size_t i = 0;
 
-	*used = 1;
-	if (p != NULL) {
-		out[0] = '\\';
-		out[1] = name[p - raw];
-		return 2;
-	}
-	if (s[0] < 0x20)
-		return (size_t)snprintf(out, 7, "\\u%04x", (unsigned)s[0]);
-	k = utf8_len(s, n);
-	if (k == 0) {
-		memcpy(out, "\xef\xbf\xbd", 3); /* U+FFFD REPLACEMENT CHARACTER */
-		return 3;
-	}
-	memcpy(out, s, k);
-	*used = k;
-	return k;
-}
-
-size_t json_escape(char *buf, size_t cap, const uint8_t *s, size_t n)
-{
-	char one[8];
-	size_t i = 0, k = 0, used, m;
-
-	if (cap == 0)
-		return 0;
-	while (i < n) {
-		m = escape_one(s + i, n - i, one, &used);
-		if (k + m >= cap)
-			break;
-		memcpy(buf + k, one, m);
-		k += m;
-		i += used;
-	}
-	buf[k] = '\0';
+	while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+		i++;
 	return i;
-}
-
-void json_put_string(FILE *out, const uint8_t *s, size_t n)
-{
-	char one[8];
-	size_t i = 0, run, used;
-
-	fputc('"', out);
-	while (i < n) {
-		/* Plain ASCII goes out in runs: guest strings may be megabytes long. */
-		for (run = 0; i + run < n && s[i + run] >= 0x20 && s[i + run] < 0x80 &&
-			      s[i + run] != '"' && s[i + run] != '\\'; run++)
-			;
-		fwrite(s + i, 1, run, out);
-		i += run;
-		if (i < n) {
-			fwrite(one, 1, escape_one(s + i, n - i, one, &used), out);
-			i += used;
-		}
-	}
-	fputc('"', out);
-}
-
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void json_put_base64(FILE *out, const uint8_t *s, size_t n)
-{
-	char q[4];
-	uint32_t w;
-
-	fputc('"', out);
-	for (size_t i = 0; i < n; i += 3) {
-		w = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) |
-		    (i + 2 < n ? (uint32_t)s[i + 2] : 0);
-		q[0] = b64[w >> 18];
-		q[1] = b64[w >> 12 & 63];
-		q[2] = i + 1 < n ? b64[w >> 6 & 63] : '=';
-		q[3] = i + 2 < n ? b64[w & 63] : '=';
-		fwrite(q, 1, 4, out);
-	}
-	fputc('"', out);
-}
-
-/* The inverse of b64[], by ranges: a search of the table per character made decoding
- * large arguments slow. */
-static int b64_value(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* In place is safe: each group of 4 characters is read whole before its at most 3 bytes
- * are written, at or before where the group started. */
-bool json_unbase64(uint8_t *s, size_t n, size_t *len, size_t *bad)
-{
-	size_t k = 0, pad;
-	uint32_t w;
-	int dv;
-
-	if (n % 4 != 0) {
-		*bad = n;
-		return false;
-	}
-	for (size_t i = 0; i < n; i += 4) {
-		pad = 0;
-		if (i + 4 == n)
-			pad = (size_t)(s[i + 3] == '=') + (s[i + 2] == '=' && s[i + 3] == '=');
-		w = 0;
-		for (size_t j = 0; j < 4 - pad; j++) {
-			dv = b64_value(s[i + j]);
-			if (dv < 0) {
-				*bad = i + j;
-				return false;
-			}
-			w = w << 6 | (uint32_t)dv;
-		}
-		w <<= 6 * pad;
-		/* Canonical only: the bits the padding drops must be zero (RFC 4648, 3.5). */
-		if ((w & (pad == 0 ? 0 : pad == 1 ? 0xff : 0xffff)) != 0) {
-			*bad = i + 3 - pad;
-			return false;
-		}
-		s[k++] = (uint8_t)(w >> 16);
-		if (pad < 2)
-			s[k++] = (uint8_t)(w >> 8);
-		if (pad < 1)
-			s[k++] = (uint8_t)w;
-	}
-	*len = k;
-	return true;
 }
