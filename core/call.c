@@ -167,11 +167,10 @@ enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_v
 	err = sbx_check_call_size(e->name, args, nargs, s->layout.input_size, d);
 	if (err != HL_OK)
 		return err;
-	st = hlw_encode(s->mem + s->layout.input, s->layout.input_size, &m, &size);
+	st = sbx_put_message(s, s->layout.input, s->layout.input_size, &m, &size);
 	if (st != HLW_OK)
 		return hl_fail(d, HL_E_USAGE, "%s: arguments cannot be encoded: %s", e->name,
 			       hlw_strerror(st));
-	sbx_mark_dirty(s, s->layout.input, size);
 	s->phase = e->name;
 	r = (struct hv_regs){ .rip = s->dispatch, .rdi = HL_PEB_ADDR, .rflags = 2,
 			      .rsp = s->layout.stack + s->layout.stack_size };

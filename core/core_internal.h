@@ -88,9 +88,20 @@ enum hl_err sbx_map_zero(uint64_t size, int prot, uint8_t **out, struct hl_diag 
  * Errors: HL_E_INTERNAL. */
 enum hl_err sbx_track_init(struct sbx *s, struct hl_diag *d);
 
-/* Records that hlrun wrote [gpa, gpa + len) of guest memory, which KVM's dirty log does
- * not see.  Does nothing unless the sandbox tracks pages. */
-void sbx_mark_dirty(struct sbx *s, uint64_t gpa, uint64_t len);
+/* ---- hlrun's writes into guest memory: these three alone, each recording the pages it
+ * wrote for sbx_restore(), since KVM's dirty log sees only the guest's own. */
+
+/* Copies len bytes of src to [gpa, gpa + len), which lies inside guest memory. */
+void sbx_write(struct sbx *s, uint64_t gpa, const void *src, uint64_t len);
+
+/* Encodes m into the buffer of cap bytes at gpa (see hlw_encode()); *size is its
+ * length when it fits (HLW_OK). */
+enum hlw_status sbx_put_message(struct sbx *s, uint64_t gpa, uint64_t cap,
+				const struct hl_message *m, uint64_t *size);
+
+/* Copies the guest's segments to their addresses and zero-fills the rest of each (see
+ * ldr_load()).  Errors: those of ldr_load(). */
+enum hl_err sbx_load_image(struct sbx *s, struct hl_diag *d);
 
 /* After init: copies every page written so far into the baseline and reads the vCPU's
  * state, for sbx_restore().  Errors: HL_E_INTERNAL. */

@@ -201,11 +201,10 @@ static enum hl_err reply_error(struct sbx *s, int32_t code, const char *msg, str
 	m.vals[0] = (struct hl_value){ .type = HL_T_I32, .u.i32 = code };
 	m.vals[1] = (struct hl_value){ .type = HL_T_STRING, .len = (uint32_t)strlen(msg),
 				       .data = (const uint8_t *)msg };
-	if (hlw_encode(s->mem + s->layout.output, s->layout.output_size, &m, &size) != HLW_OK)
+	if (sbx_put_message(s, s->layout.output, s->layout.output_size, &m, &size) != HLW_OK)
 		return hl_fail(d, HL_E_CRASH, "%s: output buffer of %llu bytes cannot hold a "
 			       "host-call error reply", s->phase,
 			       (unsigned long long)s->layout.output_size);
-	sbx_mark_dirty(s, s->layout.output, size);
 	return HL_OK;
 }
 
@@ -258,10 +257,8 @@ static enum hl_err reply(struct sbx *s, const struct host_fn *f, struct sbx_host
 	if (o->code != 0)
 		return reply_error(s, o->code, o->msg, d);
 	m.vals[0] = o->val;
-	if (hlw_encode(s->mem + s->layout.output, s->layout.output_size, &m, &size) == HLW_OK) {
-		sbx_mark_dirty(s, s->layout.output, size);
+	if (sbx_put_message(s, s->layout.output, s->layout.output_size, &m, &size) == HLW_OK)
 		return HL_OK;
-	}
 	snprintf(o->msg, sizeof o->msg, "%s: a reply of %llu bytes does not fit the output "
 		 "buffer (%llu bytes); raise --output-size", f->name,
 		 (unsigned long long)hlw_size(&m), (unsigned long long)s->layout.output_size);

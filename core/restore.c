@@ -1,7 +1,7 @@
 /* Putting a sandbox back to its state after init: the pages written since (the guest's,
- * from KVM's dirty log, and hlrun's own, marked here) are copied back from a baseline,
- * and the vCPU's state is set again.  The cost follows the pages a call dirtied, not the
- * size of guest memory. */
+ * from KVM's dirty log, and hlrun's own, recorded by core/memory.c) are copied back from
+ * a baseline, and the vCPU's state is set again.  The cost follows the pages a call
+ * dirtied, not the size of guest memory. */
 #include "core/core_internal.h"
 
 #include <stdlib.h>
@@ -9,20 +9,6 @@
 #include <sys/mman.h>
 
 #include "common/page.h"
-
-void sbx_mark_dirty(struct sbx *s, uint64_t gpa, uint64_t len)
-{
-	uint64_t first, last;
-
-	if (s->host_dirty == NULL || len == 0 || gpa >= s->layout.mem_size)
-		return;
-	if (len > s->layout.mem_size - gpa)
-		len = s->layout.mem_size - gpa;
-	first = gpa / HL_PAGE_SIZE;
-	last = (gpa + len - 1) / HL_PAGE_SIZE;
-	for (uint64_t p = first; p <= last; p++)
-		s->host_dirty[p / 64] |= 1ull << (p % 64);
-}
 
 enum hl_err sbx_track_init(struct sbx *s, struct hl_diag *d)
 {

@@ -69,7 +69,7 @@ static void write_peb(struct sbx *s)
 		.memory_size = l->mem_size,
 	};
 
-	memcpy(s->mem + HL_PEB_ADDR, &peb, sizeof peb);
+	sbx_write(s, HL_PEB_ADDR, &peb, sizeof peb);
 }
 
 /* Points the vCPU at entry with a fresh stack and RDI = the PEB, interrupts off. */
@@ -138,25 +138,12 @@ static enum hl_err map_memory(struct sbx *s, const struct sbx_snapshot *snap,
 	return hv_setup(s->vm, &boot, d);
 }
 
-/* hlrun's own writes before init: the guest's segments and the PEB. */
-static void mark_loaded(struct sbx *s)
-{
-	for (size_t i = 0; i < ldr_nsegments(s->guest); i++) {
-		const struct ldr_segment *seg = ldr_segment(s->guest, i);
-
-		sbx_mark_dirty(s, seg->vaddr, seg->memsz);
-	}
-	sbx_mark_dirty(s, HL_PEB_ADDR, sizeof(struct hl_peb));
-}
-
 static enum hl_err load(struct sbx *s, struct hl_diag *d)
 {
-	enum hl_err err = ldr_load(s->guest, s->mem, s->layout.mem_size, d);
+	enum hl_err err = sbx_load_image(s, d);
 
-	if (err == HL_OK) {
+	if (err == HL_OK)
 		write_peb(s);
-		mark_loaded(s);
-	}
 	return err;
 }
 
