@@ -118,8 +118,10 @@ SDK_SRCS  := guests/runtime/start.S guests/runtime/runtime.c guests/wire/hlwire.
 	$(GUEST_LIBC_SRCS)
 SDK_OBJS  := $(addsuffix .o,$(addprefix $(B)/guest/,$(basename $(SDK_SRCS))))
 SDK_LIB   := $(B)/guest/libhlguest.a
-GUEST_NAMES := simpleguest hostileguest benchguest printguest badinitguest
-GUEST_ELFS := $(GUEST_NAMES:%=guests/bin/%.elf)
+# The example guest, and the guests that only tests and the benchmark run.
+GUEST_NAMES := simpleguest
+TEST_GUEST_NAMES := hostileguest benchguest printguest badinitguest
+GUEST_ELFS := $(GUEST_NAMES:%=guests/bin/%.elf) $(TEST_GUEST_NAMES:%=tests/guests/bin/%.elf)
 
 guests: $(GUEST_ELFS)
 
@@ -137,13 +139,19 @@ $(SDK_LIB): $(SDK_OBJS)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# Guest NAME is built from guests/NAME/*.c.
-.SECONDEXPANSION:
-guests/bin/%.elf: $$(subst .c,.o,$$(addprefix $(B)/guest/,$$(wildcard guests/$$*/*.c))) $(SDK_LIB) \
-		guests/runtime/hlguest.ld
+# Guest NAME is built from guests/NAME/*.c, test guest NAME from tests/guests/NAME/*.c.
+define link_guest
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) $(SDK_LIB) -lgcc
+endef
+.SECONDEXPANSION:
+guests/bin/%.elf: $$(subst .c,.o,$$(addprefix $(B)/guest/,$$(wildcard guests/$$*/*.c))) $(SDK_LIB) \
+		guests/runtime/hlguest.ld
+	$(link_guest)
+tests/guests/bin/%.elf: $$(subst .c,.o,$$(addprefix $(B)/guest/,$$(wildcard tests/guests/$$*/*.c))) \
+		$(SDK_LIB) guests/runtime/hlguest.ld
+	$(link_guest)
 
 # ---- tests -----------------------------------------------------------------------------
 # tests/unit/test_NAME.c and tests/kvm/test_NAME.c each become one Criterion binary linked
@@ -268,7 +276,7 @@ deps:
 	@scripts/deps
 
 clean:
-	rm -rf $(B) hlrun guests/bin
+	rm -rf $(B) hlrun guests/bin tests/guests/bin
 
 .PHONY: all guests tests check check-docs check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
 	check-mutants mutants coverage lint-man demo install deps clean

@@ -21,7 +21,7 @@ $(BENCH_DIR)/floor: BENCH_LDFLAGS := -static
 $(BENCH_DIR)/floor: tests/bench/floor.c tests/bench/minivm.c tests/bench/minivm.h
 $(BENCH_DIR)/roundtrip: tests/bench/roundtrip.c tests/bench/minivm.c tests/bench/minivm.h \
 	tests/bench/stats.c tests/bench/stats.h
-$(BENCH_DIR)/compute: tests/bench/compute.c guests/benchguest/compute.h
+$(BENCH_DIR)/compute: tests/bench/compute.c tests/guests/benchguest/compute.h
 $(BENCH_DIR)/timeit: tests/bench/timeit.c tests/bench/stats.c tests/bench/stats.h
 
 $(BENCH_TOOLS):
@@ -34,7 +34,7 @@ bench-tools: $(BENCH_TOOLS)
 # tests/vm/run runs the driver directly where /dev/kvm is usable and in one test-VM boot
 # otherwise (HLRUN_VM overrides); the VM's time limit is lowered from its default of 30
 # minutes so that a hang fails sooner.
-bench: $(HLRUN) guests/bin/simpleguest.elf guests/bin/benchguest.elf bench-tools
+bench: $(HLRUN) guests/bin/simpleguest.elf tests/guests/bin/benchguest.elf bench-tools
 	HLRUN=$(HLRUN) BENCH_DIR=$(BENCH_DIR) HLRUN_VM_TIMEOUT=$${HLRUN_VM_TIMEOUT:-900} \
 		tests/vm/run tests/bench/run
 

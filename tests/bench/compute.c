@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "guests/benchguest/compute.h"
+#include "tests/guests/benchguest/compute.h"
 
 int main(int argc, char **argv)
 {

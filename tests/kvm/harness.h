@@ -16,7 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GUEST "guests/bin/simpleguest.elf"
+#include "tests/guests/paths.h"
+
 #define MAX_ARGS 32
 
 struct outcome {

@@ -356,8 +356,7 @@ Test(batch, registers_do_not_cross_calls)
 			 "{\"function\":\"EsCarry\",\"args\":[]}\n";
 	unsigned long long x1, x2, y1, y2;
 	unsigned es1, es2;
-	struct outcome o = hlrun_in(in, strlen(in), "--batch", "guests/bin/hostileguest.elf",
-				    NULL);
+	struct outcome o = hlrun_in(in, strlen(in), "--batch", HOSTILE, NULL);
 
 	cr_assert_eq(o.status, 0, "%s", o.err);
 	cr_assert_eq(sscanf(o.out, CARRY_ANSWERS, &x1, &x2, &y1, &y2, &es1, &es2), 6, "%s",
@@ -369,8 +368,7 @@ Test(batch, registers_do_not_cross_calls)
 	/* PVM shows ring 3 the host's own selectors: compare the two calls. */
 	cr_assert_eq(es1, es2, "%s", o.out);
 	outcome_free(&o);
-	o = hlrun_in(in, strlen(in), "--batch", "--keep-state", "guests/bin/hostileguest.elf",
-		     NULL);
+	o = hlrun_in(in, strlen(in), "--batch", "--keep-state", HOSTILE, NULL);
 	cr_assert_eq(o.status, 0, "%s", o.err);
 	cr_assert_eq(sscanf(o.out, CARRY_ANSWERS, &x1, &x2, &y1, &y2, &es1, &es2), 6, "%s",
 		     o.out);
@@ -397,7 +395,7 @@ Test(batch, output_budgets_per_call_and_init_output_apart)
 	mkdir("build/batch-test", 0755);
 	f = fopen(m, "w");
 	cr_assert_not_null(f);
-	fputs("guest: ../../guests/bin/printguest.elf\nhost_functions: [HostPrint]\n"
+	fputs("guest: ../../tests/guests/bin/printguest.elf\nhost_functions: [HostPrint]\n"
 	      "limits: {max_output: 1000}\n", f);
 	cr_assert_eq(fclose(f), 0);
 	memset(c700, 'c', 700);
@@ -430,8 +428,7 @@ Test(batch, no_state_crosses_calls_through_msrs_or_fs_base)
 			 "{\"function\":\"ReadMsr\",\"args\":[512]}\n";
 	const char *fs = "{\"function\":\"FsBaseCarry\",\"args\":[]}\n"
 			 "{\"function\":\"FsBaseCarry\",\"args\":[]}\n";
-	struct outcome o = hlrun_in(in, strlen(in), "--batch", "guests/bin/hostileguest.elf",
-				    NULL);
+	struct outcome o = hlrun_in(in, strlen(in), "--batch", HOSTILE, NULL);
 	const char *line = o.out;
 
 	cr_assert_eq(o.status, 4, "%s", o.err);
@@ -449,7 +446,7 @@ Test(batch, no_state_crosses_calls_through_msrs_or_fs_base)
 	}
 	cr_assert_str_eq(line, "");
 	outcome_free(&o);
-	o = hlrun_in(fs, strlen(fs), "--batch", "guests/bin/hostileguest.elf", NULL);
+	o = hlrun_in(fs, strlen(fs), "--batch", HOSTILE, NULL);
 	if (o.status == 0) {
 		cr_assert_str_eq(o.out, "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n"
 			      "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n");
@@ -467,13 +464,11 @@ Test(batch, restore_reaches_the_last_page)
 {
 	const char *in = "{\"function\":\"HeapTopCarry\",\"args\":[5]}\n"
 			 "{\"function\":\"HeapTopCarry\",\"args\":[6]}\n";
-	struct outcome o = hlrun_in(in, strlen(in), "--batch", "guests/bin/hostileguest.elf",
-				    NULL);
+	struct outcome o = hlrun_in(in, strlen(in), "--batch", HOSTILE, NULL);
 
 	expect_batch(&o, 0, "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n"
 			    "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n", NULL);
-	o = hlrun_in(in, strlen(in), "--batch", "--keep-state", "guests/bin/hostileguest.elf",
-		     NULL);
+	o = hlrun_in(in, strlen(in), "--batch", "--keep-state", HOSTILE, NULL);
 	expect_batch(&o, 0, "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n"
 			    "{\"ok\":true,\"type\":\"u64\",\"value\":5}\n", NULL);
 }

@@ -36,8 +36,8 @@
 #include "target/target.h"
 #include "guests/include/hlrun_abi.h"
 #include "loader/loader.h"
+#include "tests/guests/paths.h"
 
-#define GUEST "guests/bin/simpleguest.elf"
 /* More failure points than any function has in one scenario: a loop that reaches it
  * means a fault that never stops firing. */
 #define MAX_NTH 4000

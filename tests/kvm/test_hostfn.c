@@ -18,8 +18,8 @@
 
 #include "core/core.h"
 #include "loader/loader.h"
+#include "tests/guests/paths.h"
 
-#define GUEST "guests/bin/simpleguest.elf"
 #define TREE_ROOT "build/hostfn-test"
 
 #define E_DENIED 65537  /* HL_ERR_HOST_DENIED */
@@ -1011,7 +1011,7 @@ Test(hostfn, read_races_with_a_symlink_swap_and_leaks_nothing, .timeout = 300)
 	snprintf(target, sizeof target, "%s/allowed/sub/f", dir);
 	f.cfg.policy.files = files;
 	f.cfg.policy.nfiles = 1;
-	cr_assert_eq(ldr_open("guests/bin/hostileguest.elf", &f.guest, &f.d), HL_OK, "%s",
+	cr_assert_eq(ldr_open(HOSTILE, &f.guest, &f.d), HL_OK, "%s",
 		     f.d.msg);
 	cr_assert_eq(sbx_create(f.guest, &f.cfg, &f.sbx, NULL, &f.d), HL_OK, "%s", f.d.msg);
 	e = ldr_find(f.guest, "ReadFileRace");

@@ -6,9 +6,7 @@
 
 #include <sys/stat.h>
 
-#define HOSTILE "guests/bin/hostileguest.elf"
 #define TEST_DIR "build/hostile-test"
-
 
 /* Runs FN of the hostile guest with a 5 s limit and checks status and words. */
 #define HOSTILE_CASE(suite, name, fn, status, ...)                                  \
@@ -271,7 +269,7 @@ HOSTILE_CASE(flood, huge_result, "HugeResult", 4, "does not fit the output buffe
  * and only the timeout ends the run, in time. */
 Test(flood, print_flood_stops_at_max_output, .timeout = 60)
 {
-	static const char manifest[] = "guest: ../../guests/bin/hostileguest.elf\n"
+	static const char manifest[] = "guest: ../../tests/guests/bin/hostileguest.elf\n"
 				       "host_functions: [HostPrint]\n"
 				       "limits: {max_output: 1000}\n";
 	const char *path = TEST_DIR "/flood.yaml";
@@ -332,7 +330,7 @@ HOSTILE_CASE(resources, deep_recursion, "DeepRecursion", 4, "stack overflow", "d
  * options given (or NULL) and, unless they are --batch or --save-snapshot, its Ok. */
 static struct outcome badinit(const char *mode, const char *opt1, const char *opt2)
 {
-	static const char manifest[] = "guest: ../../guests/bin/badinitguest.elf\n"
+	static const char manifest[] = "guest: ../../tests/guests/bin/badinitguest.elf\n"
 				       "host_functions: [GetEnv, HostPrint]\n"
 				       "env: [BADINIT]\nlimits: {max_output: 1000}\n";
 	char cmd[256];

@@ -239,7 +239,7 @@ Test(manifest, max_output_is_enforced)
  * so a call may add 400 of a max_output of 1000, not 1000 of its own. */
 Test(manifest, max_output_covers_the_initialisation_and_the_call)
 {
-	const char *m = put("print.yaml", "guest: ../../guests/bin/printguest.elf\n"
+	const char *m = put("print.yaml", "guest: ../../tests/guests/bin/printguest.elf\n"
 			    "host_functions: [HostPrint]\nlimits: {max_output: 1000}\n");
 	struct outcome o = hlrun(m, "Print", "400", NULL);
 

@@ -12,8 +12,7 @@
 
 #include "core/core.h"
 #include "loader/loader.h"
-
-#define GUEST "guests/bin/simpleguest.elf"
+#include "tests/guests/paths.h"
 
 struct fixture {
 	struct ldr_guest *guest;
@@ -374,7 +373,7 @@ Test(sandbox, protocol_violations_poison)
 	struct fixture f;
 	struct hl_value res;
 
-	cr_assert_eq(ldr_open("guests/bin/hostileguest.elf", &f.guest, &f.d), HL_OK, "%s",
+	cr_assert_eq(ldr_open(HOSTILE, &f.guest, &f.d), HL_OK, "%s",
 		     f.d.msg);
 	sbx_config_default(&f.cfg);
 	f.cfg.restore = true;

@@ -408,7 +408,7 @@ Test(snapshot, cache_beside_the_guest)
  * saves is made now, not copied (printguest prints 600 bytes in its init). */
 Test(snapshot, saving_runs_init_despite_a_cache)
 {
-	const char *m = put("resave.yaml", "guest: ../../guests/bin/printguest.elf\n"
+	const char *m = put("resave.yaml", "guest: ../../tests/guests/bin/printguest.elf\n"
 					   "snapshot: resave.snap\nhost_functions: [HostPrint]\n");
 	char init[601];
 	struct outcome o;
@@ -565,7 +565,7 @@ Test(snapshot, where_the_key_lives)
  * after a call. */
 Test(snapshot, init_writes_scattered_over_many_pages)
 {
-	const char *m = put("scatter.yaml", "guest: ../../guests/bin/badinitguest.elf\n"
+	const char *m = put("scatter.yaml", "guest: ../../tests/guests/bin/badinitguest.elf\n"
 					    "env: [BADINIT]\nhost_functions: [GetEnv]\n");
 	const char *calls = "{\"function\":\"Scattered\"}\n{\"function\":\"Scattered\"}\n";
 	struct outcome o;

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "tests/guests/paths.h"
 
 /* Built by `make` (make check builds it before the unit tests). */
-#define GUEST "guests/bin/simpleguest.elf"
 
 static struct ldr_guest *guest;
 

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "tests/guests/paths.h"
 
-#define GUEST "guests/bin/simpleguest.elf"
 #define MEM (4u << 20)
 #define RIP 0x1000u /* no symbol of the guest's is there */
 

@@ -13,8 +13,8 @@
 
 #include "core/core_internal.h"
 #include "core/snapshot_internal.h"
+#include "tests/guests/paths.h"
 
-#define GUEST "guests/bin/simpleguest.elf"
 #define SEEDS "tests/fuzz/corpus/snapshot"
 /* Distinct sizes, so that a field written in the place of another shows. */
 #define HEAP (64u << 10)

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "target/target.h"
+#include "tests/guests/paths.h"
 
-#define GUEST "guests/bin/simpleguest.elf"
 #define SNAPSHOT "tests/fuzz/corpus/snapshot/simpleguest.snap" /* HostPrint, GetTimeNs */
 
 static char dir[32];

@@ -1,0 +1,263 @@
+/* hostileguest, memory: writes and executes where the guest may not, addresses outside
+ * its memory, and the exhaustion of heap and stack. */
+#include "hostile.h"
+
+/* ---- Memory permissions -------------------------------------------------------------- */
+
+static int write_code(const struct hl_value *a, struct hl_value *r)
+{
+	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)write_code;
+
+	(void)a;
+	(void)r;
+	LAUNDER(p);
+	*p = 0xc3;
+	return 0;
+}
+HL_EXPORT(WriteCode, write_code, HL_T_VOID);
+
+static void call_at(void *code)
+{
+	void (*fn)(void) = (void (*)(void))(uintptr_t)code;
+
+	LAUNDER(fn);
+	fn();
+}
+
+static int exec_heap(const struct hl_value *a, struct hl_value *r)
+{
+	uint8_t *code = malloc(16);
+
+	(void)a;
+	(void)r;
+	if (code == NULL)
+		return hl_error(12, "no heap for the code");
+	code[0] = 0xc3; /* ret */
+	call_at(code);
+	return 0;
+}
+HL_EXPORT(ExecHeap, exec_heap, HL_T_VOID);
+
+static int exec_stack(const struct hl_value *a, struct hl_value *r)
+{
+	volatile uint8_t code[16] = { 0xc3 };
+
+	(void)a;
+	(void)r;
+	call_at((void *)(uintptr_t)code);
+	return 0;
+}
+HL_EXPORT(ExecStack, exec_stack, HL_T_VOID);
+
+static uint8_t data_code[16] = { 0xc3 };
+
+static int exec_data(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	(void)r;
+	call_at(data_code);
+	return 0;
+}
+HL_EXPORT(ExecData, exec_data, HL_T_VOID);
+
+static int write_peb(const struct hl_value *a, struct hl_value *r)
+{
+	volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)HL_PEB_ADDR;
+
+	(void)a;
+	(void)r;
+	LAUNDER(p);
+	*p = 0;
+	return 0;
+}
+HL_EXPORT(WritePeb, write_peb, HL_T_VOID);
+
+static const uint32_t constant = 42;
+
+static int write_rodata(const struct hl_value *a, struct hl_value *r)
+{
+	volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)&constant;
+
+	(void)a;
+	(void)r;
+	LAUNDER(p);
+	*p = 0;
+	return 0;
+}
+HL_EXPORT(WriteRodata, write_rodata, HL_T_VOID);
+
+/* Ring 0 is hlrun's: its pages are mapped, but for the supervisor only. */
+static int read_ring0(const struct hl_value *a, struct hl_value *r)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)HL_HOST_AREA;
+
+	(void)a;
+	LAUNDER(p);
+	r->u.u64 = *p;
+	return 0;
+}
+HL_EXPORT(ReadRing0, read_ring0, HL_T_U64);
+
+/* The IDT, one page above the GDT. */
+static int write_ring0(const struct hl_value *a, struct hl_value *r)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)(HL_HOST_AREA + HL_PAGE_SIZE);
+
+	(void)a;
+	(void)r;
+	LAUNDER(p);
+	*p = 0;
+	return 0;
+}
+HL_EXPORT(WriteRing0, write_ring0, HL_T_VOID);
+
+/* The exception entry code, two pages above the GDT. */
+static int exec_ring0(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	(void)r;
+	call_at((void *)(uintptr_t)(HL_HOST_AREA + 2 * HL_PAGE_SIZE));
+	return 0;
+}
+HL_EXPORT(ExecRing0, exec_ring0, HL_T_VOID);
+
+/* ---- Addresses outside guest memory ------------------------------------------------- */
+
+static uint64_t read_at(uint64_t addr)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)addr;
+
+	LAUNDER(p);
+	return *p;
+}
+
+static void write_at(uint64_t addr, uint64_t value)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)addr;
+
+	LAUNDER(p);
+	*p = value;
+}
+
+static int read_outside(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	r->u.u64 = read_at(FAR_AWAY);
+	return 0;
+}
+HL_EXPORT(ReadOutside, read_outside, HL_T_U64);
+
+static int write_outside(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	(void)r;
+	write_at(FAR_AWAY, 1);
+	return 0;
+}
+HL_EXPORT(WriteOutside, write_outside, HL_T_VOID);
+
+static int read_past_heap(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	r->u.u64 = read_at(PEB->memory_size);
+	return 0;
+}
+HL_EXPORT(ReadPastHeap, read_past_heap, HL_T_U64);
+
+static int write_past_heap(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	(void)r;
+	write_at(PEB->memory_size, 1);
+	return 0;
+}
+HL_EXPORT(WritePastHeap, write_past_heap, HL_T_VOID);
+
+static int touch_guard(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	r->u.u64 = read_at(PEB->stack_top - PEB->stack_size - 8);
+	return 0;
+}
+HL_EXPORT(TouchGuard, touch_guard, HL_T_U64);
+
+static int non_canonical(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	r->u.u64 = read_at(0x8000000000000000ull);
+	return 0;
+}
+HL_EXPORT(NonCanonical, non_canonical, HL_T_U64);
+
+/* ---- Resources ----------------------------------------------------------------------- */
+
+static int heap_exhaust(const struct hl_value *a, struct hl_value *r)
+{
+	size_t total = 0, size = 1u << 20;
+	unsigned blocks = 0;
+
+	(void)a;
+	(void)r;
+	while (size >= 16) {
+		void *p = malloc(size);
+
+		if (p == NULL) {
+			size /= 2;
+			continue;
+		}
+		total += size;
+		blocks++;
+	}
+	return hl_error(12, "heap exhausted after %zu bytes in %u blocks", total, blocks);
+}
+HL_EXPORT(HeapExhaust, heap_exhaust, HL_T_I32);
+
+/* Overwrites a block's header, then frees it. */
+static int heap_corrupt(const struct hl_value *a, struct hl_value *r)
+{
+	uint8_t *p = malloc(64);
+
+	(void)a;
+	(void)r;
+	if (p == NULL)
+		return hl_error(12, "no heap");
+	memset(p - HL_HEAP_BLOCK_OVERHEAD, 0xa5, HL_HEAP_BLOCK_OVERHEAD);
+	free(p);
+	return 0;
+}
+HL_EXPORT(HeapCorrupt, heap_corrupt, HL_T_VOID);
+
+static int double_free(const struct hl_value *a, struct hl_value *r)
+{
+	void *p = malloc(64);
+
+	(void)a;
+	(void)r;
+	LAUNDER(p);
+	free(p);
+	LAUNDER(p);
+	free(p);
+	return 0;
+}
+HL_EXPORT(DoubleFree, double_free, HL_T_VOID);
+
+static volatile int32_t depth_limit = 0x7fffffff;
+
+static int32_t dive(int32_t depth)
+{
+	volatile uint8_t frame[1024];
+
+	frame[0] = (uint8_t)depth;
+	frame[sizeof frame - 1] = (uint8_t)depth;
+	if (depth >= depth_limit)
+		return frame[0];
+	return dive(depth + 1) + frame[sizeof frame - 1];
+}
+
+static int deep_recursion(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	r->u.i32 = dive(0);
+	return 0;
+}
+HL_EXPORT(DeepRecursion, deep_recursion, HL_T_I32);
