@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How a line came in: whole, or consumed to its end without being kept. */
+enum line { LINE_WHOLE, LINE_TOO_LONG, LINE_NO_MEMORY };
+
 struct batch {
 	struct sbx *s;
 	const struct ldr_guest *g;
@@ -21,17 +24,20 @@ struct batch {
 	bool answered;         /* an answer went out: the initialisation's output with it */
 };
 
-/* Reads one line of at most b->max bytes.  Returns false at the end of input; a longer
- * line is consumed to its end and reported through *too_long. */
-static bool read_line(struct batch *b, FILE *in, bool *too_long)
+/* Reads one line of at most b->max bytes into b->line, which grows as needed.  Returns
+ * false at the end of input.  A longer line, or one the buffer cannot grow for, is
+ * consumed to its end and reported through *how. */
+static bool read_line(struct batch *b, FILE *in, enum line *how)
 {
 	int c;
 
 	b->len = 0;
-	*too_long = false;
+	*how = LINE_WHOLE;
 	while ((c = getc_unlocked(in)) != EOF && c != '\n') {
+		if (*how != LINE_WHOLE)
+			continue;
 		if (b->len == b->max) {
-			*too_long = true;
+			*how = LINE_TOO_LONG;
 			continue;
 		}
 		if (b->len + 1 >= b->cap) {
@@ -39,7 +45,7 @@ static bool read_line(struct batch *b, FILE *in, bool *too_long)
 			char *grown = realloc(b->line, cap);
 
 			if (grown == NULL) {
-				*too_long = true;
+				*how = LINE_NO_MEMORY;
 				continue;
 			}
 			b->line = grown;
@@ -49,7 +55,7 @@ static bool read_line(struct batch *b, FILE *in, bool *too_long)
 	}
 	if (b->len > 0 && b->line[b->len - 1] == '\r')
 		b->len--;
-	return c != EOF || b->len > 0 || *too_long;
+	return c != EOF || b->len > 0 || *how != LINE_WHOLE;
 }
 
 /* What the answer about to go out carries: the guest's output during the call, from the
@@ -122,16 +128,18 @@ static enum hl_err run_call(struct batch *b, const struct cli_batch_call *c,
 	return HL_OK;
 }
 
-static enum hl_err one_line(struct batch *b, bool too_long, struct hl_diag *d)
+static enum hl_err one_line(struct batch *b, enum line how, struct hl_diag *d)
 {
 	struct cli_batch_call c = { 0 };
 	struct cli_argmem m = { 0 };
 	struct hl_diag pd = { 0 };
 	enum hl_err err;
 
-	if (too_long)
-		err = hl_fail(&pd, HL_E_USAGE, "line %lu is longer than %zu bytes", b->lineno,
-			      b->max);
+	if (how == LINE_TOO_LONG)
+		err = hl_fail(&pd, HL_E_USAGE, "the line is longer than %zu bytes", b->max);
+	else if (how == LINE_NO_MEMORY)
+		err = hl_fail(&pd, HL_E_INTERNAL, "out of memory after %zu bytes of the line",
+			      b->len);
 	else
 		err = cli_batch_parse(b->line, b->len, b->g, b->o->limit, &c, &m, &pd);
 	if (err != HL_OK) {
@@ -160,13 +168,13 @@ enum hl_err cli_batch_run(struct sbx *s, const struct ldr_guest *g, FILE *in, FI
 {
 	struct batch b = { .s = s, .g = g, .out = out, .o = o, .max = max_line(o->limit) };
 	enum hl_err err = HL_OK;
-	bool too_long;
+	enum line how;
 
-	while (err == HL_OK && read_line(&b, in, &too_long)) {
+	while (err == HL_OK && read_line(&b, in, &how)) {
 		b.lineno++;
-		if (b.len == 0 && !too_long)
+		if (b.len == 0 && how == LINE_WHOLE)
 			continue;
-		err = one_line(&b, too_long, d);
+		err = one_line(&b, how, d);
 	}
 	free(b.line);
 	if (err == HL_OK && ferror(in))

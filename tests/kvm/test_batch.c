@@ -250,8 +250,8 @@ Test(batch, large_arguments)
 	o = hlrun_in(in, strlen(in), "--batch", "--input-size", "64K", GUEST, NULL);
 	expect_batch(&o, 2,
 		     "{\"ok\":false,\"error\":{\"class\":\"usage\",\"status\":2,\"message\":"
-		     "\"line 1 is longer than 589824 bytes\"}}\n",
-		     "hlrun: 1 of the batch's lines failed; the first, line 1: line 1 is longer "
+		     "\"the line is longer than 589824 bytes\"}}\n",
+		     "hlrun: 1 of the batch's lines failed; the first, line 1: the line is longer "
 		     "than 589824 bytes\n");
 	free(in);
 }
@@ -275,8 +275,8 @@ Test(batch, longest_line)
 	o = hlrun_in(in, max + 2, "--batch", "--input-size", "64K", GUEST, NULL);
 	expect_batch(&o, 2,
 		     "{\"ok\":false,\"error\":{\"class\":\"usage\",\"status\":2,\"message\":"
-		     "\"line 1 is longer than 589824 bytes\"}}\n",
-		     "hlrun: 1 of the batch's lines failed; the first, line 1: line 1 is longer "
+		     "\"the line is longer than 589824 bytes\"}}\n",
+		     "hlrun: 1 of the batch's lines failed; the first, line 1: the line is longer "
 		     "than 589824 bytes\n");
 	free(in);
 }
@@ -472,4 +472,3 @@ Test(batch, restore_reaches_the_last_page)
 	expect_batch(&o, 0, "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n"
 			    "{\"ok\":true,\"type\":\"u64\",\"value\":5}\n", NULL);
 }
-

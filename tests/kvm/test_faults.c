@@ -9,8 +9,7 @@
  *
  * The binary is linked with -Wl,--wrap for each function below (Makefile): calls from
  * hlrun's own objects come here first; the C library's and other libraries' own calls do
- * not.  No test here has a .timeout: Criterion 2.4 then leaks an entry per test when
- * it runs them in parallel, which fails the sanitizer build (run-suite's limit holds). */
+ * not. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <dirent.h>
@@ -32,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "core/core.h"
 #include "target/target.h"
 #include "guests/include/hlrun_abi.h"
@@ -490,8 +490,38 @@ static enum hl_err crash(struct sbx *s, const struct ldr_guest *g, struct hl_dia
 	return err != HL_OK ? err : hl_fail(d, HL_E_GUEST, "TriggerException returned");
 }
 
+/* Batch mode on sandbox s: one line, long enough that its buffer is allocated and then
+ * grows twice.  A line
+ * that fails (its answer an error) fails the batch, with the line's message in d. */
+static enum hl_err batch(struct sbx *s, const struct ldr_guest *g, FILE *out,
+			 struct hl_diag *d)
+{
+	static char line[16384];
+	char *captured = NULL;
+	size_t ncaptured = 0;
+	struct cli_batch_opts o = { .limit = 64 << 10, .captured = &captured,
+				    .ncaptured = &ncaptured };
+	int n = snprintf(line, sizeof line, "{\"function\":\"Echo\",\"args\":[\"%0*d\"]}\n",
+			 9000, 0);
+	FILE *in = fmemopen(line, (size_t)n, "r");
+	enum hl_err err;
+
+	o.capture = open_memstream(&captured, &ncaptured);
+	if (in == NULL || o.capture == NULL)
+		err = hl_fail(d, HL_E_INTERNAL, "batch streams: %s", strerror(errno));
+	else
+		err = cli_batch_run(s, g, in, out, &o, d);
+	if (in != NULL)
+		fclose(in);
+	if (o.capture != NULL)
+		fclose(o.capture);
+	free(captured);
+	return err;
+}
+
 /* The manifest resolved into its guest and configuration, a sandbox that calls every host
- * function, crashes, restores, saves a snapshot; then a sandbox from that snapshot. */
+ * function, crashes, restores, saves a snapshot; then a sandbox from that snapshot, which
+ * answers a batch. */
 static enum hl_err scenario(const struct scene *sc, struct hl_diag *d)
 {
 	const struct tgt_request req = { .path = sc->manifest, .no_seccomp = true,
@@ -540,6 +570,8 @@ static enum hl_err scenario(const struct scene *sc, struct hl_diag *d)
 	}
 	if (err == HL_OK)
 		err = call(t, sbx_snapshot_guest(snap), "Echo", str("again"), "again", d);
+	if (err == HL_OK)
+		err = batch(t, sbx_snapshot_guest(snap), out, d);
 	sbx_destroy(t);
 	sbx_snapshot_close(snap);
 	sbx_destroy(s);
