@@ -472,3 +472,26 @@ Test(batch, restore_reaches_the_last_page)
 	expect_batch(&o, 0, "{\"ok\":true,\"type\":\"u64\",\"value\":0}\n"
 			    "{\"ok\":true,\"type\":\"u64\",\"value\":5}\n", NULL);
 }
+
+/* A call's arguments, which hlrun writes into the input buffer, are gone after the
+ * restore: the next call finds zeros where they were; --keep-state keeps them.  The
+ * first call sees its own 'x's there, so the place looked at is the right one. */
+Test(batch, arguments_do_not_cross_calls)
+{
+	const char *xs = "eHh4eHh4eHg=", *zeros = "AAAAAAAAAAA="; /* 8 'x's, 8 NULs */
+	char in[1024], want[256], filler[701];
+	struct outcome o;
+
+	memset(filler, 'x', sizeof filler - 1);
+	filler[sizeof filler - 1] = '\0';
+	snprintf(in, sizeof in, "{\"function\":\"BufferPeek\",\"args\":[0,600,8,\"%s\"]}\n"
+		 "{\"function\":\"BufferPeek\",\"args\":[0,600,8,\"\"]}\n", filler);
+	o = hlrun_in(in, strlen(in), "--batch", HOSTILE, NULL);
+	snprintf(want, sizeof want, "{\"ok\":true,\"type\":\"bytes\",\"value\":\"%s\"}\n"
+		 "{\"ok\":true,\"type\":\"bytes\",\"value\":\"%s\"}\n", xs, zeros);
+	expect_batch(&o, 0, want, NULL);
+	o = hlrun_in(in, strlen(in), "--batch", "--keep-state", HOSTILE, NULL);
+	snprintf(want, sizeof want, "{\"ok\":true,\"type\":\"bytes\",\"value\":\"%s\"}\n"
+		 "{\"ok\":true,\"type\":\"bytes\",\"value\":\"%s\"}\n", xs, xs);
+	expect_batch(&o, 0, want, NULL);
+}

@@ -121,6 +121,24 @@ static int exec_ring0(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(ExecRing0, exec_ring0, HL_T_VOID);
 
+/* Bytes [off, off + len) of the input buffer (which 0) or the output buffer (1) as this
+ * call finds them: what hlrun wrote there for an earlier call must be gone after a
+ * restore.  The fourth argument, ignored, lengthens the call's own message.  Copied out
+ * first, since the result goes to the output buffer. */
+static int buffer_peek(const struct hl_value *a, struct hl_value *r)
+{
+	static uint8_t copy[4096];
+	uint32_t which = a[0].u.u32, off = a[1].u.u32, len = a[2].u.u32;
+	uint64_t at = which == 0 ? PEB->input_addr : PEB->output_addr;
+	uint64_t size = which == 0 ? PEB->input_size : PEB->output_size;
+
+	if (which > 1 || len > sizeof copy || off > size || len > size - off)
+		return hl_error(22, "BufferPeek: no such range");
+	memcpy(copy, (const void *)(uintptr_t)(at + off), len);
+	return hl_ret_bytes(r, copy, len);
+}
+HL_EXPORT(BufferPeek, buffer_peek, HL_T_BYTES, HL_T_U32, HL_T_U32, HL_T_U32, HL_T_STRING);
+
 /* ---- Addresses outside guest memory ------------------------------------------------- */
 
 static uint64_t read_at(uint64_t addr)
