@@ -103,7 +103,7 @@ $(B)/host/guests/%.o: CPPFLAGS += -Iguests/include
 
 # ---- guest SDK and guests ------------------------------------------------------------------
 # Guests are freestanding: no host headers (-nostdinc, only the compiler's own), no libc,
-# static at the address the SDK's linker script gives, no red zone (DESIGN.md).
+# static at the address the SDK's linker script gives, no red zone (ARCHITECTURE.md, Guests).
 GUEST_CC  ?= $(CC)
 GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -Iguests/include \
