@@ -2,7 +2,6 @@
  * arguments; one JSON object per output line answers it. */
 #include "cli/cli_internal.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,51 +333,27 @@ static void open_answer(FILE *out, const struct cli_batch_call *c)
 		fprintf(out, "\"id\":%s,", c->id);
 }
 
-/* A float in the form cli_print() writes, so that both modes print the same digits.  JSON
- * has no inf or nan: those become strings. */
-static void put_float(FILE *out, const struct hl_value *v)
-{
-	double x = v->type == HL_T_F32 ? v->u.f32 : v->u.f64;
-	char text[40];
-
-	cli_format_float(text, sizeof text, x, v->type == HL_T_F32);
-	if (isnan(x) || isinf(x))
-		fprintf(out, "\"%s\"", text);
-	else
-		fputs(text, out);
-}
-
+/* A value as cli_print() writes it, so that both modes print the same digits, in JSON:
+ * strings escaped, bytes in base64, void as null.  JSON has no inf or nan: those
+ * become strings. */
 static void put_value(FILE *out, const struct hl_value *v)
 {
-	switch (v->type) {
-	case HL_T_I32:
-		fprintf(out, "%d", v->u.i32);
-		break;
-	case HL_T_U32:
-		fprintf(out, "%u", v->u.u32);
-		break;
-	case HL_T_I64:
-		fprintf(out, "%lld", (long long)v->u.i64);
-		break;
-	case HL_T_U64:
-		fprintf(out, "%llu", (unsigned long long)v->u.u64);
-		break;
-	case HL_T_F32:
-	case HL_T_F64:
-		put_float(out, v);
-		break;
-	case HL_T_BOOL:
-		fputs(v->u.b ? "true" : "false", out);
-		break;
-	case HL_T_STRING:
+	char text[CLI_SCALAR_MAX];
+
+	if (cli_format_scalar(text, sizeof text, v)) {
+		bool special = (v->type == HL_T_F32 || v->type == HL_T_F64) &&
+			       strpbrk(text, "ni") != NULL;
+
+		if (special)
+			fprintf(out, "\"%s\"", text);
+		else
+			fputs(text, out);
+	} else if (v->type == HL_T_STRING) {
 		json_put_string(out, v->data, v->len);
-		break;
-	case HL_T_BYTES:
+	} else if (v->type == HL_T_BYTES) {
 		json_put_base64(out, v->data, v->len);
-		break;
-	default: /* void */
+	} else {
 		fputs("null", out);
-		break;
 	}
 }
 

@@ -25,10 +25,18 @@ enum hl_err cli_no_nul(const struct hl_export *e, int i, const uint8_t *data, si
 /* The error for a call of e with got arguments: HL_E_USAGE with e's signature. */
 enum hl_err cli_wrong_count(const struct hl_export *e, size_t got, struct hl_diag *d);
 
-/* Writes x into buf (len bytes with the NUL; 40 are always enough) in its shortest
- * decimal form that reads back as the same double, or float when single: plain digits
- * unless an exponent is shorter; "nan", "inf" or "-inf" otherwise. */
+/* Writes x into buf (len bytes with the NUL; CLI_SCALAR_MAX are always enough) in its
+ * shortest decimal form that reads back as the same double, or float when single: plain
+ * digits unless an exponent is shorter; "nan", "inf" or "-inf" otherwise. */
 void cli_format_float(char *buf, size_t len, double x, bool single);
+
+#define CLI_SCALAR_MAX 40
+
+/* Writes a number or boolean v into buf (len bytes with the NUL; CLI_SCALAR_MAX are
+ * always enough) as both modes print it: integers in decimal, floats as
+ * cli_format_float(), "true" or "false".  Returns false, writing nothing, for the other
+ * types. */
+bool cli_format_scalar(char *buf, size_t len, const struct hl_value *v);
 
 /* ---- UTF-8 ---------------------------------------------------------------------------- */
 

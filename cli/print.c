@@ -38,47 +38,46 @@ void cli_format_float(char *buf, size_t len, double x, bool single)
 	}
 }
 
-static void print_float(FILE *out, double x, bool single)
+bool cli_format_scalar(char *buf, size_t len, const struct hl_value *v)
 {
-	char buf[40];
-
-	cli_format_float(buf, sizeof buf, x, single);
-	fprintf(out, "%s\n", buf);
+	switch (v->type) {
+	case HL_T_I32:
+		snprintf(buf, len, "%d", v->u.i32);
+		return true;
+	case HL_T_U32:
+		snprintf(buf, len, "%u", v->u.u32);
+		return true;
+	case HL_T_I64:
+		snprintf(buf, len, "%lld", (long long)v->u.i64);
+		return true;
+	case HL_T_U64:
+		snprintf(buf, len, "%llu", (unsigned long long)v->u.u64);
+		return true;
+	case HL_T_F32:
+		cli_format_float(buf, len, v->u.f32, true);
+		return true;
+	case HL_T_F64:
+		cli_format_float(buf, len, v->u.f64, false);
+		return true;
+	case HL_T_BOOL:
+		snprintf(buf, len, "%s", v->u.b ? "true" : "false");
+		return true;
+	default:
+		return false;
+	}
 }
 
 void cli_print(FILE *out, const struct hl_value *v)
 {
-	switch (v->type) {
-	case HL_T_VOID:
-		break;
-	case HL_T_I32:
-		fprintf(out, "%d\n", v->u.i32);
-		break;
-	case HL_T_U32:
-		fprintf(out, "%u\n", v->u.u32);
-		break;
-	case HL_T_I64:
-		fprintf(out, "%lld\n", (long long)v->u.i64);
-		break;
-	case HL_T_U64:
-		fprintf(out, "%llu\n", (unsigned long long)v->u.u64);
-		break;
-	case HL_T_F32:
-		print_float(out, v->u.f32, true);
-		break;
-	case HL_T_F64:
-		print_float(out, v->u.f64, false);
-		break;
-	case HL_T_BOOL:
-		fputs(v->u.b ? "true\n" : "false\n", out);
-		break;
-	case HL_T_STRING:
+	char text[CLI_SCALAR_MAX];
+
+	if (cli_format_scalar(text, sizeof text, v)) {
+		fprintf(out, "%s\n", text);
+	} else if (v->type == HL_T_STRING) {
 		fwrite(v->data, 1, v->len, out);
 		fputc('\n', out);
-		break;
-	case HL_T_BYTES:
+	} else if (v->type == HL_T_BYTES) {
 		fwrite(v->data, 1, v->len, out);
-		break;
 	}
 }
 
