@@ -1,7 +1,8 @@
 # The guest C library: its sources, and the object its host unit test links.
 # Included by the top-level Makefile (after B, CC, CSTD, OPT and WARN are set).
 
-GUEST_LIBC_SRCS := guests/libc/string.c guests/libc/format.c guests/libc/malloc.c
+GUEST_LIBC_SRCS := guests/libc/string.c guests/libc/format.c guests/libc/format_float.c \
+	guests/libc/malloc.c
 
 # On the host the library is still compiled freestanding, then every symbol in it gets
 # the prefix hlt_, so that its memcpy, malloc and snprintf link beside glibc's and the
