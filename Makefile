@@ -26,13 +26,13 @@ HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 CPPFLAGS  += -I. -D_GNU_SOURCE -MMD -MP
 CFLAGS    += $(CSTD) $(OPT) $(WARN) $(HARDEN)
 
-LIBS      := $(shell $(PKG_CONFIG) --libs libelf yaml-0.1 libseccomp 2>/dev/null) -lm
+LIBS      := $(shell $(PKG_CONFIG) --libs libelf yaml-0.1 libseccomp nettle 2>/dev/null) -lm
 # hlrun itself is linked static-pie: no dynamic loader or library relocations at every
 # start (about half of a cold run's time under emulation, see make bench), and the
 # addresses still randomised.  Sanitizer builds and the tests link dynamically.
 HLRUN_LDFLAGS := -static-pie
-HLRUN_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf yaml-0.1 libseccomp 2>/dev/null) -lm
-LIBCFLAGS := $(shell $(PKG_CONFIG) --cflags libelf yaml-0.1 libseccomp 2>/dev/null)
+HLRUN_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf yaml-0.1 libseccomp nettle 2>/dev/null) -lm
+LIBCFLAGS := $(shell $(PKG_CONFIG) --cflags libelf yaml-0.1 libseccomp nettle 2>/dev/null)
 CRIT_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 CRIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 

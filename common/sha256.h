@@ -1,8 +1,11 @@
 /* SHA-256 (FIPS 180-4), used to check a guest or snapshot against the hash its manifest
- * names, and HMAC-SHA-256 (RFC 2104), which authenticates a snapshot cache. */
+ * names, and HMAC-SHA-256 (RFC 2104), which authenticates a snapshot cache.  Nettle
+ * computes both, with the CPU's SHA instructions where it has them. */
 #ifndef COMMON_SHA256_H
 #define COMMON_SHA256_H
 
+#include <nettle/hmac.h>
+#include <nettle/sha2.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,10 +20,7 @@ void hl_sha256_hex(const uint8_t digest[HL_SHA256_SIZE], char out[2 * HL_SHA256_
 
 /* The same over data given in pieces: init, update for each piece (any length), final. */
 struct hl_sha256 {
-	uint32_t h[8];
-	uint64_t len;      /* bytes so far */
-	uint8_t buf[64];   /* the current block's first nbuf bytes */
-	size_t nbuf;
+	struct sha256_ctx c;
 };
 void hl_sha256_init(struct hl_sha256 *c);
 void hl_sha256_update(struct hl_sha256 *c, const void *data, size_t len);
@@ -28,7 +28,7 @@ void hl_sha256_final(struct hl_sha256 *c, uint8_t out[HL_SHA256_SIZE]);
 
 /* HMAC-SHA-256 with a key of len bytes (any length), over data given in pieces. */
 struct hl_hmac_sha256 {
-	struct hl_sha256 inner, outer;
+	struct hmac_sha256_ctx c;
 };
 void hl_hmac_sha256_init(struct hl_hmac_sha256 *c, const void *key, size_t len);
 void hl_hmac_sha256_update(struct hl_hmac_sha256 *c, const void *data, size_t len);
