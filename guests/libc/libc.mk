@@ -1,4 +1,4 @@
-# The guest C library: its sources, and the object its host unit test links.
+# The guest C library: its sources, and the object its host unit tests link.
 # Included by the top-level Makefile (after B, CC, CSTD, OPT and WARN are set).
 
 GUEST_LIBC_SRCS := guests/libc/string.c guests/libc/format.c guests/libc/format_float.c \
@@ -23,4 +23,5 @@ $(B)/tests/unit/libc_test.o: $(LIBC_HOST_OBJS)
 	$(Q)$(CC) -r -nostdlib -o $(B)/tests/unit/libc/libc_all.o $^
 	$(Q)$(OBJCOPY) --prefix-symbols=hlt_ $(B)/tests/unit/libc/libc_all.o $@
 
-$(B)/tests/unit/test_libc: $(B)/tests/unit/libc_test.o
+# Every unit test binary of the library (tests/unit/test_libc*.c) links it.
+$(patsubst %.c,$(B)/%,$(wildcard tests/unit/test_libc*.c)): $(B)/tests/unit/libc_test.o
