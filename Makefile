@@ -171,11 +171,14 @@ $(TEST_BINS): $(B)/tests/%: $(B)/tests/%.o $(B)/tests/leaks.o $(LIB_OBJS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CRIT_LIBS)
 
-# The fault-injection suite puts itself between hlrun's modules and these functions.
+# The fault-injection suites (tests/kvm/test_faults*.c) put themselves between hlrun's
+# modules and these functions: each is linked with the wrappers of tests/kvm/faults.c.
 FAULT_WRAPS := malloc calloc realloc strdup free ioctl mmap open openat read pread write \
 	memfd_create fcntl fork pipe2 socketpair timer_create timer_settime sigaction \
 	pthread_sigmask getrandom mkdir access
-$(B)/tests/kvm/test_faults: LDFLAGS += $(FAULT_WRAPS:%=-Wl,--wrap=%)
+FAULT_BINS := $(filter $(B)/tests/kvm/test_faults%,$(KVM_BINS))
+$(FAULT_BINS): $(B)/tests/kvm/faults.o
+$(FAULT_BINS): LDFLAGS += $(FAULT_WRAPS:%=-Wl,--wrap=%)
 
 tests: $(TEST_BINS)
 
