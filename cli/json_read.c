@@ -1,5 +1,6 @@
 /* Batch mode's JSON reader: checks one line strictly, then walks and decodes its values. */
 #include "cli/cli_internal.h"
+#include "common/units.h"
 
 #include <string.h>
 

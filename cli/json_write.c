@@ -1,5 +1,5 @@
-/* Batch mode's JSON writer: strings of answer lines, escaped for JSON and for a
- * terminal's sake never raw control characters. */
+/* Batch mode's JSON writer: strings of answer lines, escaped as JSON requires: '"', '\\'
+ * and the C0 controls; each byte of invalid UTF-8 becomes U+FFFD. */
 #include "cli/cli_internal.h"
 
 #include <string.h>

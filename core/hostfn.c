@@ -9,9 +9,6 @@
 #include <sys/random.h>
 
 #define MAX_RANDOM 65536u
-/* Guest-chosen text quoted in a message is cut here, so the message keeps its end. */
-#define QUOTE_MAX 200
-
 struct host_fn {
 	const char *name;
 	uint8_t ret;
@@ -116,15 +113,16 @@ static enum hl_err get_env(struct sbx *s, const struct hl_value *args,
 			   struct sbx_host_out *o, struct hl_diag *d)
 {
 	const char *name = (const char *)args[0].data, *value;
+	char q[HL_QUOTE_MAX + 1];
 
 	(void)d;
 	if (!listed(s->cfg.policy.env, s->cfg.policy.nenv, name))
-		return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "GetEnv: variable '%.*s' is not "
-				       "listed in the manifest's env", QUOTE_MAX, name);
+		return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "GetEnv: variable '%s' is not "
+				       "listed in the manifest's env", hl_quote(name, q));
 	value = getenv(name);
 	if (value == NULL)
-		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "GetEnv: variable '%.*s' is not "
-				       "set", QUOTE_MAX, name);
+		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "GetEnv: variable '%s' is not "
+				       "set", hl_quote(name, q));
 	o->val.data = (const uint8_t *)value;
 	o->val.len = (uint32_t)strnlen(value, UINT32_MAX);
 	return HL_OK;
