@@ -2,6 +2,7 @@
  * arguments; one JSON object per output line answers it. */
 #include "cli/cli_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,10 +342,10 @@ static void put_value(FILE *out, const struct hl_value *v)
 	char text[CLI_SCALAR_MAX];
 
 	if (cli_format_scalar(text, sizeof text, v)) {
-		bool special = (v->type == HL_T_F32 || v->type == HL_T_F64) &&
-			       strpbrk(text, "ni") != NULL;
+		bool finite = v->type == HL_T_F32 ? isfinite(v->u.f32) :
+			      v->type != HL_T_F64 || isfinite(v->u.f64);
 
-		if (special)
+		if (!finite)
 			fprintf(out, "\"%s\"", text);
 		else
 			fputs(text, out);
