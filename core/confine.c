@@ -61,9 +61,10 @@ static const int setup_syscalls[] = {
 #endif
 };
 
-/* fork, but no new namespace; socketpair of Unix sockets only; prctl only as libseccomp installs a filter; ioctl only KVM's requests (on any
- * descriptor: the VMs are not made yet) and the terminal query stdio makes, never one that
- * could push input into a terminal. */
+/* fork, but no new namespace; socketpair of Unix sockets only; prctl only as libseccomp
+ * installs a filter; ioctl only KVM's requests (on any descriptor: the VMs are not made
+ * yet) and the terminal query stdio makes, never one that could push input into a
+ * terminal. */
 static int allow_setup_with_arguments(scmp_filter_ctx ctx)
 {
 	const scmp_datum_t ns = CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |

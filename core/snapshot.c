@@ -251,8 +251,8 @@ static enum hl_err map_image(const struct sbx_snapshot *snap, int prot, uint8_t 
 	for (uint64_t i = 0; i < f->h.nextents; i++) {
 		const struct snap_extent *e = &f->extents[i];
 
-		if (mmap(mem + e->gpa, e->pages * HL_PAGE_SIZE, prot, MAP_PRIVATE | MAP_FIXED, snap->fd,
-			 (off_t)e->offset) == MAP_FAILED) {
+		if (mmap(mem + e->gpa, e->pages * HL_PAGE_SIZE, prot, MAP_PRIVATE | MAP_FIXED,
+			 snap->fd, (off_t)e->offset) == MAP_FAILED) {
 			munmap(mem, f->h.mem_size);
 			return hl_fail(d, HL_E_INTERNAL, "cannot map the snapshot's memory: %s",
 				       strerror(errno));
