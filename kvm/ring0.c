@@ -233,26 +233,6 @@ static enum hl_err enter_ring3(struct hv_vm *vm, uint32_t tss_limit, struct hl_d
 	return HL_OK;
 }
 
-/* Ring 3 cannot reach an MSR (rdmsr and wrmsr fault there); where KVM offers an MSR
- * filter, even ring 0 cannot: hlrun's entry code never touches one.  KVM refuses a
- * deny-all filter without a range, so it gets one that denies MSR 0 as well. */
-static enum hl_err deny_msrs(struct hv_vm *vm, struct hl_diag *d)
-{
-	static uint8_t deny[1];
-	struct kvm_msr_filter none = {
-		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
-		.ranges = { { .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE, .nmsrs = 1,
-			      .base = 0, .bitmap = deny } },
-	};
-
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
-		return HL_OK;
-	if (ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &none) < 0)
-		return hl_fail(d, HL_E_INTERNAL, "cannot deny the guest every MSR: %s",
-			       strerror(errno));
-	return HL_OK;
-}
-
 enum hl_err hv_setup(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *d)
 {
 	uint64_t tables = hv_page_tables_size(b->regions, b->nregions);
@@ -265,8 +245,6 @@ enum hl_err hv_setup(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *
 		err = hv_cpu_setup(vm, d);
 	if (err == HL_OK)
 		err = map_ring0(vm, tables, d);
-	if (err == HL_OK)
-		err = deny_msrs(vm, d);
 	if (err != HL_OK)
 		return err;
 	vm->ring0_addr = b->ring0_addr;
