@@ -26,13 +26,15 @@ HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 CPPFLAGS  += -I. -D_GNU_SOURCE -MMD -MP
 CFLAGS    += $(CSTD) $(OPT) $(WARN) $(HARDEN)
 
-LIBS      := $(shell $(PKG_CONFIG) --libs libelf yaml-0.1 libseccomp nettle 2>/dev/null) -lm
+LIBS      := $(shell $(PKG_CONFIG) --libs libelf yaml-0.1 nettle 2>/dev/null) -lm
 # hlrun itself is linked static-pie: no dynamic loader or library relocations at every
 # start (about half of a cold run's time under emulation, see make bench), and the
 # addresses still randomised.  Sanitizer builds and the tests link dynamically.
 HLRUN_LDFLAGS := -static-pie
-HLRUN_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf yaml-0.1 libseccomp nettle 2>/dev/null) -lm
+HLRUN_LIBS := $(shell $(PKG_CONFIG) --static --libs libelf yaml-0.1 nettle 2>/dev/null) -lm
 LIBCFLAGS := $(shell $(PKG_CONFIG) --cflags libelf yaml-0.1 libseccomp nettle 2>/dev/null)
+# libseccomp only builds the filters, when hlrun is built (core/confine_gen.c).
+SECCOMP_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
 CRIT_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 CRIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 
@@ -78,8 +80,14 @@ endif
 # ---- host program --------------------------------------------------------------------
 MODULES   := common kvm loader core target cli
 # The wire codec is the guest SDK's, compiled for the host too: the ABI is written once.
-LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c $(m)/*.S)) guests/wire/hlwire.c
-LIB_OBJS  := $(addsuffix .o,$(addprefix $(B)/host/,$(basename $(LIB_SRCS))))
+# The generator of the seccomp filters runs when hlrun is built and is no part of it.
+CONFINE_GEN_SRC := core/confine_gen.c
+LIB_SRCS  := $(filter-out $(CONFINE_GEN_SRC),$(foreach m,$(MODULES),$(wildcard $(m)/*.c \
+	$(m)/*.S))) guests/wire/hlwire.c
+# The filters it writes, as C, compiled with the modules.
+CONFINE_BPF := $(B)/gen/confine_bpf.c
+LIB_OBJS  := $(addsuffix .o,$(addprefix $(B)/host/,$(basename $(LIB_SRCS)))) \
+	$(CONFINE_BPF:.c=.o)
 HLRUN_OBJS := $(B)/host/hlrun.o $(LIB_OBJS)
 
 all: $(HLRUN) guests
@@ -92,6 +100,22 @@ $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(LIBCFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The seccomp filters: rules compiled to BPF by libseccomp when hlrun is built, installed
+# as they are at run time (core/confine.c).  The generator links the one table of KVM
+# requests it needs (kvm/ioctls.c).
+$(B)/gen/confine_gen: $(B)/host/$(CONFINE_GEN_SRC:.c=.o) $(B)/host/kvm/ioctls.o
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
+
+$(CONFINE_BPF): $(B)/gen/confine_gen
+	$(call say,GEN,$@)
+	$(Q)$(B)/gen/confine_gen $@
+
+$(CONFINE_BPF:.c=.o): $(CONFINE_BPF)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # kvm/ring0_entry.S: ring 0's code, which hlrun copies into every guest.
 $(B)/host/%.o: %.S

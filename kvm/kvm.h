@@ -34,13 +34,19 @@ enum hl_err hv_create_vm(struct hv_vm *vm, struct hl_diag *d);
 void hv_destroy(struct hv_vm *vm);
 
 /* For a seccomp filter: the ioctls that running, restoring and saving the vCPU and
- * reading the dirty log make once the VM is set up, each with its descriptor.  Fills at
- * most max entries of out and returns how many there are. */
+ * reading the dirty log make once the VM is set up, each on the descriptor it names
+ * (hv_fd()).  A fixed table (kvm/ioctls.c), so that the filter can be compiled when
+ * hlrun is built (core/confine_gen.c) and given the descriptors when it is installed. */
+enum hv_fd { HV_FD_VCPU, HV_FD_VM };
 struct hv_ioctl {
-	int fd;
+	enum hv_fd fd;
 	unsigned long request;
 };
-size_t hv_run_ioctls(const struct hv_vm *vm, struct hv_ioctl *out, size_t max);
+extern const struct hv_ioctl hv_run_ioctls[];
+extern const size_t hv_run_ioctl_count;
+
+/* The descriptor of the VM's vCPU or of the VM itself. */
+int hv_fd(const struct hv_vm *vm, enum hv_fd which);
 
 /* The type field (bits 8 to 15) of every KVM ioctl request, for a filter made before any
  * VM exists. */

@@ -155,24 +155,9 @@ void hv_destroy(struct hv_vm *vm)
 	free(vm);
 }
 
-_Static_assert(HV_IOCTL_TYPE == KVMIO, "KVM's ioctl type");
-
-size_t hv_run_ioctls(const struct hv_vm *vm, struct hv_ioctl *out, size_t max)
+int hv_fd(const struct hv_vm *vm, enum hv_fd which)
 {
-	const struct hv_ioctl all[] = {
-		{ vm->vcpu_fd, KVM_RUN },
-		{ vm->vcpu_fd, KVM_GET_SREGS },
-		{ vm->vcpu_fd, KVM_GET_XSAVE },
-		{ vm->vcpu_fd, KVM_SET_SREGS },
-		{ vm->vcpu_fd, KVM_SET_XSAVE },
-		{ vm->vcpu_fd, KVM_SET_VCPU_EVENTS },
-		{ vm->vcpu_fd, KVM_SET_DEBUGREGS },
-		{ vm->vm_fd, KVM_GET_DIRTY_LOG },
-	};
-	size_t n = sizeof all / sizeof all[0];
-
-	memcpy(out, all, (n < max ? n : max) * sizeof *out);
-	return n;
+	return which == HV_FD_VCPU ? vm->vcpu_fd : vm->vm_fd;
 }
 
 int hv_api_version(const struct hv_vm *vm)

@@ -22,7 +22,8 @@ FUZZ_DIR := $(B)/fuzz
 # The host modules, instrumented the same way, in an archive so that each target links
 # only the objects it reaches.
 FUZZ_LIB := $(FUZZ_DIR)/libhlrun.a
-FUZZ_LIB_OBJS := $(addsuffix .o,$(addprefix $(FUZZ_DIR)/obj/,$(basename $(LIB_SRCS))))
+FUZZ_LIB_OBJS := $(addsuffix .o,$(addprefix $(FUZZ_DIR)/obj/,$(basename $(LIB_SRCS)))) \
+	$(FUZZ_DIR)/obj/gen/confine_bpf.o
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 
 # Longest input per target, and extra libFuzzer options.
@@ -41,14 +42,19 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	$(call say,FUZZCC,$@)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(LIBCFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
+$(FUZZ_DIR)/obj/gen/confine_bpf.o: $(CONFINE_BPF)
+	@mkdir -p $(@D)
+	$(call say,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
 $(FUZZ_DIR)/obj/%.o: %.S
 	@mkdir -p $(@D)
 	$(call say,FUZZAS,$@)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -c -o $@ $<
 
 # Warnings in the host modules are the gcc build's to report (with -Werror); what only
-# clang warns of there (the GNU extension kvm/ needs for KVM_SET_SIGNAL_MASK, libseccomp's
-# rule macros) must neither stop nor clutter the fuzz build.  The targets keep $(WARN).
+# clang warns of there (the GNU extension kvm/ needs for KVM_SET_SIGNAL_MASK) must neither
+# stop nor clutter the fuzz build.  The targets keep $(WARN).
 $(FUZZ_LIB_OBJS): FUZZ_CFLAGS += -w
 $(FUZZ_DIR)/obj/guests/%.o: CPPFLAGS += -Iguests/include
 
