@@ -40,13 +40,15 @@ struct sbx_timer {
 	bool blocked;          /* SIGALRM was unblocked before and must be again */
 	struct sigaction old_action;
 	uint64_t deadline_ns;  /* CLOCK_MONOTONIC; 0: none armed */
+	bool armed;            /* set to a deadline since it was last disarmed */
 };
 
 enum hl_err sbx_timer_init(struct sbx_timer *t, struct hv_vm *vm, struct hl_diag *d);
 void sbx_timer_fini(struct sbx_timer *t);
 /* The one-shot timer value of ms milliseconds (0: disarmed), no interval. */
 void sbx_timer_spec(uint64_t ms, struct itimerspec *its);
-/* Arms the timer ms milliseconds from now; 0 disarms it and drops a tick left pending. */
+/* Arms the timer ms milliseconds from now; 0 disarms it and drops a tick left pending
+ * (no system call when it was not armed). */
 enum hl_err sbx_timer_arm(struct sbx_timer *t, uint64_t ms, struct hl_diag *d);
 /* True once the armed deadline has passed. */
 bool sbx_timer_expired(const struct sbx_timer *t);
@@ -64,8 +66,10 @@ struct sbx {
 	uint64_t printed;         /* bytes HostPrint wrote in this call, against max_output */
 	/* Restore (cfg.restore): one bit per page in each bitmap of nwords words. */
 	uint64_t nwords;
-	uint64_t *dirty;          /* scratch: pages written since the last look */
+	uint64_t *dirty;          /* scratch: pages the guest wrote, from KVM's log */
 	uint64_t *host_dirty;     /* pages hlrun wrote since the last look */
+	uint64_t *hot;            /* pages left in KVM's log, copied back at every restore */
+	uint64_t nhot;
 	uint64_t *saved;          /* pages of the baseline that may be non-zero */
 	uint8_t *base;            /* guest memory as it was after init (mem_size bytes) */
 	struct hv_state base_state;

@@ -1,7 +1,15 @@
 /* Putting a sandbox back to its state after init: the pages written since (the guest's,
  * from KVM's dirty log, and hlrun's own, recorded by core/memory.c) are copied back from
  * a baseline, and the vCPU's state is set again.  The cost follows the pages a call
- * dirtied, not the size of guest memory. */
+ * dirtied, not the size of guest memory.
+ *
+ * A page cleared from the dirty log is write-protected again, and the guest's next write
+ * to it costs an exit (about 6.5 us on PVM, against 0.34 us to copy a page).  So pages
+ * the guest writes after init are left in the log, "hot", up to HOT_MAX of them: KVM
+ * reports them at every restore, written or not, and they are copied back every time,
+ * but the calls that write them again (a stack, an output buffer) run without those
+ * exits.  A call that would take the hot pages past HOT_MAX clears them all and they are
+ * learned again. */
 #include "core/core_internal.h"
 
 #include <stdlib.h>
@@ -10,12 +18,16 @@
 
 #include "common/page.h"
 
+/* 256 KiB: at most about 22 us of copying at every restore on PVM. */
+#define HOT_MAX 64
+
 enum hl_err sbx_track_init(struct sbx *s, struct hl_diag *d)
 {
 	s->nwords = hv_dirty_words(s->layout.mem_size);
 	s->dirty = calloc(s->nwords, sizeof *s->dirty);
 	s->host_dirty = calloc(s->nwords, sizeof *s->host_dirty);
-	if (s->dirty == NULL || s->host_dirty == NULL)
+	s->hot = calloc(s->nwords, sizeof *s->hot);
+	if (s->dirty == NULL || s->host_dirty == NULL || s->hot == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "out of memory");
 	return HL_OK;
 }
@@ -35,37 +47,51 @@ static uint64_t copy_pages(uint8_t *to, const uint8_t *from, uint64_t w, uint64_
 	return n;
 }
 
-/* Reads KVM's log into s->dirty and adds hlrun's own writes, which it then forgets. */
-static enum hl_err collect_dirty(struct sbx *s, struct hl_diag *d)
-{
-	enum hl_err err = hv_dirty_log(s->vm, s->dirty, d);
-
-	if (err != HL_OK)
-		return err;
-	for (uint64_t w = 0; w < s->nwords; w++) {
-		s->dirty[w] |= s->host_dirty[w];
-		s->host_dirty[w] = 0;
-	}
-	return HL_OK;
-}
-
 enum hl_err sbx_take_baseline(struct sbx *s, struct hl_diag *d)
 {
-	enum hl_err err = collect_dirty(s, d);
+	enum hl_err err = hv_dirty_log(s->vm, s->dirty, d);
 
 	if (err != HL_OK)
 		return err;
 	s->saved = malloc(s->nwords * sizeof *s->saved);
 	if (s->saved == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "out of memory");
-	memcpy(s->saved, s->dirty, s->nwords * sizeof *s->saved);
+	for (uint64_t w = 0; w < s->nwords; w++) {
+		s->saved[w] = s->dirty[w] | s->host_dirty[w];
+		s->host_dirty[w] = 0;
+	}
 	/* Untouched pages of the baseline read as zero and cost nothing. */
 	err = sbx_map_zero(s->layout.mem_size, PROT_READ | PROT_WRITE, &s->base, d);
 	if (err != HL_OK)
 		return err;
 	for (uint64_t w = 0; w < s->nwords; w++)
 		copy_pages(s->base, s->mem, w, s->saved[w]);
+	/* What init wrote is in the baseline; the calls start with no page hot. */
+	err = hv_dirty_clear(s->vm, s->dirty, d);
+	if (err != HL_OK)
+		return err;
 	return hv_get_state(s->vm, &s->base_state, d);
+}
+
+/* After a restore: the guest's newly written pages become hot if they all fit; if not,
+ * every page in the log is cleared and none is hot. */
+static enum hl_err update_hot(struct sbx *s, struct hl_diag *d)
+{
+	uint64_t fresh = 0;
+
+	for (uint64_t w = 0; w < s->nwords; w++)
+		fresh += (uint64_t)__builtin_popcountll(s->dirty[w] & ~s->hot[w]);
+	if (fresh == 0)
+		return HL_OK;
+	if (s->nhot + fresh <= HOT_MAX) {
+		for (uint64_t w = 0; w < s->nwords; w++)
+			s->hot[w] |= s->dirty[w];
+		s->nhot += fresh;
+		return HL_OK;
+	}
+	memset(s->hot, 0, s->nwords * sizeof *s->hot);
+	s->nhot = 0;
+	return hv_dirty_clear(s->vm, s->dirty, d);
 }
 
 enum hl_err sbx_restore(struct sbx *s, uint64_t *pages, struct hl_diag *d)
@@ -75,9 +101,13 @@ enum hl_err sbx_restore(struct sbx *s, uint64_t *pages, struct hl_diag *d)
 
 	if (s->base == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "sandbox was created without restore");
-	err = collect_dirty(s, d);
-	for (uint64_t w = 0; err == HL_OK && w < s->nwords; w++)
-		n += copy_pages(s->mem, s->base, w, s->dirty[w]);
+	err = hv_dirty_log(s->vm, s->dirty, d);
+	for (uint64_t w = 0; err == HL_OK && w < s->nwords; w++) {
+		n += copy_pages(s->mem, s->base, w, s->dirty[w] | s->host_dirty[w]);
+		s->host_dirty[w] = 0;
+	}
+	if (err == HL_OK)
+		err = update_hot(s, d);
 	if (err == HL_OK)
 		err = hv_set_state(s->vm, &s->base_state, d);
 	if (err != HL_OK)

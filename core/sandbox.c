@@ -264,6 +264,7 @@ void sbx_destroy(struct sbx *s)
 		munmap(s->base, s->layout.mem_size);
 	free(s->dirty);
 	free(s->host_dirty);
+	free(s->hot);
 	free(s->saved);
 	free(s);
 }

@@ -92,10 +92,15 @@ enum hl_err sbx_timer_arm(struct sbx_timer *t, uint64_t ms, struct hl_diag *d)
 {
 	struct itimerspec its;
 
+	/* Without a deadline, calls make no system call for it: a timer that was never
+	 * armed since it was last disarmed has no tick to drop. */
+	if (ms == 0 && !t->armed)
+		return HL_OK;
 	sbx_timer_spec(ms, &its);
 	t->deadline_ns = ms != 0 ? sbx_now_ns() + ms * 1000000 : 0;
 	if (timer_settime(t->id, 0, &its, NULL) < 0)
 		return hl_fail(d, HL_E_INTERNAL, "timer_settime: %s", strerror(errno));
+	t->armed = ms != 0;
 	/* Disarmed, no new tick can come; a tick of the deadline just passed may wait. */
 	if (ms == 0)
 		drop_pending_tick();

@@ -16,6 +16,7 @@ const struct hv_ioctl hv_run_ioctls[] = {
 	{ HV_FD_VCPU, KVM_SET_VCPU_EVENTS },
 	{ HV_FD_VCPU, KVM_SET_DEBUGREGS },
 	{ HV_FD_VM, KVM_GET_DIRTY_LOG },
+	{ HV_FD_VM, KVM_CLEAR_DIRTY_LOG },
 };
 
 const size_t hv_run_ioctl_count = sizeof hv_run_ioctls / sizeof hv_run_ioctls[0];

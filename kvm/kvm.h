@@ -66,10 +66,17 @@ enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_
 uint64_t hv_dirty_words(uint64_t mem_size);
 
 /* Stores in bitmap (hv_dirty_words() words, one bit per page) the pages of guest memory
- * the guest wrote since the last call (or since hv_set_memory() with log_dirty), and
- * starts a new round.  Pages hlrun itself writes are not recorded, nor is ring 0's own
+ * the guest wrote since they were last cleared (or since hv_set_memory() with
+ * log_dirty).  Where KVM clears the log only when told (hv_dirty_clear()), a page stays
+ * in it, and writable without an exit, until it is cleared; elsewhere reading the log
+ * clears every page.  Pages hlrun itself writes are not recorded, nor is ring 0's own
  * memory, which is never part of guest memory.  Errors: HL_E_INTERNAL. */
 enum hl_err hv_dirty_log(struct hv_vm *vm, uint64_t *bitmap, struct hl_diag *d);
+
+/* Clears the pages set in bitmap from the dirty log: KVM write-protects them again, and
+ * the guest's next write to each costs an exit and puts it back in the log.  Nothing to
+ * do where reading the log already cleared it.  Errors: HL_E_INTERNAL. */
+enum hl_err hv_dirty_clear(struct hv_vm *vm, uint64_t *bitmap, struct hl_diag *d);
 
 /* A range of the guest's pages, mapped for ring 3 at the same virtual and physical
  * address, with its permissions (read is implied). */

@@ -43,6 +43,7 @@ struct hv_vm {
 	size_t run_size;
 	uint8_t *mem;       /* guest physical memory, owned by the caller */
 	uint64_t mem_size;
+	bool manual_clear;  /* its dirty log is cleared by hv_dirty_clear(), not by reading */
 	/* Ring 0 (hv_setup()): its memory, owned here, at guest-physical sys_gpa and mapped
 	 * at virtual ring0_addr; the registers that enter ring 3; the XCR0 in force (0:
 	 * XSAVE is not enabled) and the XSAVE features KVM supports. */

@@ -178,3 +178,18 @@ enum hl_err hv_dirty_log(struct hv_vm *vm, uint64_t *bitmap, struct hl_diag *d)
 			       strerror(errno));
 	return HL_OK;
 }
+
+enum hl_err hv_dirty_clear(struct hv_vm *vm, uint64_t *bitmap, struct hl_diag *d)
+{
+	struct kvm_clear_dirty_log clear = {
+		.slot = 0,
+		.num_pages = (uint32_t)(vm->mem_size / HL_PAGE_SIZE),
+		.first_page = 0,
+		.dirty_bitmap = bitmap,
+	};
+
+	if (vm->manual_clear && ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &clear) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "cannot clear the VM's dirty pages: %s",
+			       strerror(errno));
+	return HL_OK;
+}

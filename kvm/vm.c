@@ -170,6 +170,19 @@ const char *hv_describe(const struct hv_vm *vm)
 	return vm->describe;
 }
 
+/* Asks KVM to leave the dirty log as it is when it is read, and to write-protect a page
+ * again only when hv_dirty_clear() says so (KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, Linux 5.8;
+ * without "initially set", every page starts clean).  False where KVM lacks it. */
+static bool enable_manual_clear(struct hv_vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+				      .args = { KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE } };
+	int have = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+
+	return have > 0 && (have & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) != 0 &&
+	       ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) == 0;
+}
+
 enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_dirty,
 			  struct hl_diag *d)
 {
@@ -184,6 +197,8 @@ enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_
 	if (size == 0 || size % HL_PAGE_SIZE != 0 || (uintptr_t)host % HL_PAGE_SIZE != 0)
 		return hl_fail(d, HL_E_INTERNAL, "guest memory of %llu bytes at %p is not "
 			       "page-aligned", (unsigned long long)size, host);
+	if (log_dirty)
+		vm->manual_clear = enable_manual_clear(vm);
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		return hl_fail(d, errno == ENOMEM ? HL_E_NOKVM : HL_E_INTERNAL,
 			       "cannot give the VM %llu bytes of memory: %s",
