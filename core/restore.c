@@ -73,14 +73,10 @@ enum hl_err sbx_take_baseline(struct sbx *s, struct hl_diag *d)
 	return hv_get_state(s->vm, &s->base_state, d);
 }
 
-/* After a restore: the guest's newly written pages become hot if they all fit; if not,
- * every page in the log is cleared and none is hot. */
-static enum hl_err update_hot(struct sbx *s, struct hl_diag *d)
+/* After a restore: the guest's fresh pages (written, not hot) become hot if they all fit;
+ * if not, every page in the log is cleared and none is hot. */
+static enum hl_err update_hot(struct sbx *s, uint64_t fresh, struct hl_diag *d)
 {
-	uint64_t fresh = 0;
-
-	for (uint64_t w = 0; w < s->nwords; w++)
-		fresh += (uint64_t)__builtin_popcountll(s->dirty[w] & ~s->hot[w]);
 	if (fresh == 0)
 		return HL_OK;
 	if (s->nhot + fresh <= HOT_MAX) {
@@ -96,18 +92,19 @@ static enum hl_err update_hot(struct sbx *s, struct hl_diag *d)
 
 enum hl_err sbx_restore(struct sbx *s, uint64_t *pages, struct hl_diag *d)
 {
-	uint64_t n = 0;
+	uint64_t n = 0, fresh = 0;
 	enum hl_err err;
 
 	if (s->base == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "sandbox was created without restore");
 	err = hv_dirty_log(s->vm, s->dirty, d);
 	for (uint64_t w = 0; err == HL_OK && w < s->nwords; w++) {
+		fresh += (uint64_t)__builtin_popcountll(s->dirty[w] & ~s->hot[w]);
 		n += copy_pages(s->mem, s->base, w, s->dirty[w] | s->host_dirty[w]);
 		s->host_dirty[w] = 0;
 	}
 	if (err == HL_OK)
-		err = update_hot(s, d);
+		err = update_hot(s, fresh, d);
 	if (err == HL_OK)
 		err = hv_set_state(s->vm, &s->base_state, d);
 	if (err != HL_OK)
