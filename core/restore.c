@@ -98,9 +98,15 @@ enum hl_err sbx_restore(struct sbx *s, uint64_t *pages, struct hl_diag *d)
 	if (s->base == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "sandbox was created without restore");
 	err = hv_dirty_log(s->vm, s->dirty, d);
+	/* Most words are zero: a large heap costs only this walk. */
 	for (uint64_t w = 0; err == HL_OK && w < s->nwords; w++) {
-		fresh += (uint64_t)__builtin_popcountll(s->dirty[w] & ~s->hot[w]);
-		n += copy_pages(s->mem, s->base, w, s->dirty[w] | s->host_dirty[w]);
+		uint64_t bits = s->dirty[w] | s->host_dirty[w];
+
+		if (bits == 0)
+			continue;
+		if ((s->dirty[w] & ~s->hot[w]) != 0)
+			fresh += (uint64_t)__builtin_popcountll(s->dirty[w] & ~s->hot[w]);
+		n += copy_pages(s->mem, s->base, w, bits);
 		s->host_dirty[w] = 0;
 	}
 	if (err == HL_OK)
