@@ -11,7 +11,6 @@ const struct hv_ioctl hv_run_ioctls[] = {
 	{ HV_FD_VCPU, KVM_RUN },
 	{ HV_FD_VCPU, KVM_GET_SREGS },
 	{ HV_FD_VCPU, KVM_GET_XSAVE },
-	{ HV_FD_VCPU, KVM_SET_SREGS },
 	{ HV_FD_VCPU, KVM_SET_XSAVE },
 	{ HV_FD_VCPU, KVM_SET_VCPU_EVENTS },
 	{ HV_FD_VCPU, KVM_SET_DEBUGREGS },

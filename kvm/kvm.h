@@ -143,8 +143,10 @@ enum hl_err hv_get_state(struct hv_vm *vm, struct hv_state *st, struct hl_diag *
 /* Puts the vCPU back in ring 3 with that state (which may come from a file: each part is
  * checked), and after a run that ended other than at a port, with no pending event and
  * debug registers as at reset: whatever the vCPU did since, including faulting into
- * ring 0.  Errors: HL_E_INVALID when the state is malformed or uses CPU state this KVM
- * does not offer (the message names which), HL_E_INTERNAL. */
+ * ring 0.  The segment registers reach KVM with the next hv_run(), which fails with
+ * HL_E_INVALID, naming them, if KVM refuses them.  Errors: HL_E_INVALID when the state
+ * is malformed or uses CPU state this KVM does not offer (the message names which),
+ * HL_E_INTERNAL. */
 enum hl_err hv_set_state(struct hv_vm *vm, const struct hv_state *st, struct hl_diag *d);
 
 /* A CPU exception, as ring 0's entry code reported it. */

@@ -54,7 +54,10 @@ enum hl_err hv_get_state(struct hv_vm *vm, struct hv_state *st, struct hl_diag *
 	memset(&b, 0, sizeof b);
 	b.version = STATE_VERSION;
 	b.xcr0 = vm->xcr0;
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	/* Segment registers set since the last run are still in the run area. */
+	if (vm->run->kvm_dirty_regs & KVM_SYNC_X86_SREGS)
+		s = vm->run->s.regs.sregs;
+	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
 		return hl_fail(d, HL_E_INTERNAL, "cannot read the vCPU's segment registers: %s",
 			       strerror(errno));
 	for (int i = 0; i < NSEGS; i++)
@@ -155,9 +158,11 @@ enum hl_err hv_set_state(struct hv_vm *vm, const struct hv_state *st, struct hl_
 		err = check_xsave(vm, &b, d);
 	if (err != HL_OK)
 		return err;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0)
-		return hl_fail(d, HL_E_INTERNAL, "cannot set the vCPU's segment registers: %s",
-			       strerror(errno));
+	/* The segment registers travel in the run area like the others, and KVM loads and
+	 * checks them at the next KVM_RUN (hv_run() names them when it refuses): one
+	 * system call fewer at every restore. */
+	vm->run->s.regs.sregs = s;
+	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
 	if (ioctl(vm->vcpu_fd, KVM_SET_XSAVE, &b.xsave) < 0)
 		return hl_fail(d, HL_E_INVALID, "KVM refuses the vCPU state's FPU state: %s",
 			       strerror(errno));

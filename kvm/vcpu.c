@@ -176,6 +176,9 @@ enum hl_err hv_run(struct hv_vm *vm, struct hv_exit *ex, struct hl_diag *d)
 	memset(ex, 0, sizeof *ex);
 	vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+		if (errno == EINVAL && (vm->run->kvm_dirty_regs & KVM_SYNC_X86_SREGS))
+			return hl_fail(d, HL_E_INVALID, "KVM refuses the vCPU's segment registers: "
+				       "%s", strerror(errno));
 		if (errno != EINTR && errno != EAGAIN)
 			return hl_fail(d, HL_E_INTERNAL, "KVM_RUN: %s", strerror(errno));
 		/* A signal stopped the vCPU before or during the run; the registers in

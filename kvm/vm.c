@@ -43,9 +43,10 @@ static enum hl_err check_api(struct hv_vm *vm, const char *path, struct hl_diag 
 	if (vm->api_version != KVM_API_EXPECTED)
 		return hl_fail(d, HL_E_NOKVM, "%s: KVM API version %d, need %d", path,
 			       vm->api_version, KVM_API_EXPECTED);
-	/* Registers travel in the run area on every exit; without that, every call
-	 * would cost two more system calls. */
-	if ((ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) == 0)
+	/* Registers and segment registers travel in the run area; without that, every
+	 * call would cost two more system calls and every restore one more. */
+	if ((ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+	     (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) != (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS))
 		return hl_fail(d, HL_E_NOKVM, "%s: KVM lacks KVM_CAP_SYNC_REGS (Linux 4.17 or "
 			       "later needed)", path);
 	/* The guest's x87/SSE/AVX state travels in snapshots and restores as XSAVE data. */
