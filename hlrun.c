@@ -27,15 +27,25 @@ struct run {
 	uint64_t call_ns;
 };
 
+/* The exports, as many whole names as fit in half a message; the rest are counted and
+ * left to --list. */
 static enum hl_err unknown_function(struct run *r)
 {
 	char list[HL_DIAG_MSG / 2];
-	size_t n = 0;
+	size_t n = 0, i, count = ldr_nexports(r->guest);
 
 	list[0] = '\0';
-	for (size_t i = 0; i < ldr_nexports(r->guest) && n < sizeof list; i++)
-		n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "",
-				      ldr_export(r->guest, i)->name);
+	for (i = 0; i < count; i++) {
+		const char *name = ldr_export(r->guest, i)->name;
+
+		if (n + strlen(name) + 3 > sizeof list)
+			break;
+		n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", name);
+	}
+	if (i < count)
+		return hl_fail(&r->diag, HL_E_USAGE, "%s: no function '%s'; it exports: %s and "
+			       "%zu more (hlrun --list shows them all)", r->opts.guest,
+			       r->opts.function, list, count - i);
 	return hl_fail(&r->diag, HL_E_USAGE, "%s: no function '%s'; it exports: %s",
 		       r->opts.guest, r->opts.function, list);
 }

@@ -124,6 +124,31 @@ FAIL(f32_overflow, 2, "EchoF32", "1e39", NULL)
 FAIL(wrong_count, 2, "Add", "1", NULL)
 #define FAIL_WORDS_unknown_function "no function 'Nope'", "Echo", "AddToStatic"
 FAIL(unknown_function, 2, "Nope", NULL)
+/* A guest with more exports than a message holds: whole names only, in --list's order,
+ * and a count of the rest that adds up to what --list prints. */
+Test(cli, unknown_function_lists_whole_names)
+{
+	struct outcome all = hlrun("--list", HOSTILE, NULL), o = hlrun(HOSTILE, "Nope", NULL);
+	const char *p = strstr(o.err, "it exports: "), *line = all.out;
+	unsigned shown = 0, more = 0, total = 0;
+
+	cr_assert(all.status == 0 && o.status == 2 && p != NULL, "%s%s", all.err, o.err);
+	for (const char *c = all.out; *c; c++)
+		total += *c == '\n';
+	for (p += strlen("it exports: "); sscanf(p, "and %u more (hlrun --list", &more) != 1;
+	     shown++) {
+		size_t len = strcspn(p, ", ");
+
+		cr_assert(*p != '\0' && strncmp(line, p, len) == 0 && line[len] == '(',
+			  "'%.*s' is not the next export --list prints: %s", (int)len, p, o.err);
+		line = strchr(line, '\n') + 1;
+		p += len + strspn(p + len, ", ");
+	}
+	cr_assert_eq(shown + more, total, "%u shown, %u more, --list: %u", shown, more, total);
+	outcome_free(&o);
+	outcome_free(&all);
+}
+
 #define FAIL_WORDS_unknown_option "unknown option --bogus"
 FAIL(unknown_option, 2, "--bogus", "Echo", "x", NULL)
 #define FAIL_WORDS_bad_timeout "bad duration", "soon"
