@@ -21,9 +21,9 @@ static enum hl_err open_device(const char *path, int *fd, struct hl_diag *d)
 	case ENXIO:
 	case ENODEV:
 		return hl_fail(d, HL_E_NOKVM,
-			       "%s: no KVM on this host (%s); load kvm_intel or kvm_amd, or run "
-			       "inside a VM with nested virtualisation (tests/vm/run)",
-			       path, strerror(errno));
+			       "%s: no KVM on this host (%s); load kvm_intel or kvm_amd (kvm_pvm "
+			       "on a CPU without virtualisation), or run inside a VM with nested "
+			       "virtualisation", path, strerror(errno));
 	case EACCES:
 	case EPERM:
 		return hl_fail(d, HL_E_NOKVM,
