@@ -101,8 +101,8 @@ static const int setup_syscalls[] = {
 #endif
 };
 
-/* fork, but no new namespace; socketpair of Unix sockets only; prctl only as libseccomp
- * installs a filter; ioctl only KVM's requests (on any descriptor: the VMs are not made
+/* fork, but no new namespace; socketpair of Unix sockets only; prctl only to set "no new
+ * privileges" before core/confine.c installs a filter; ioctl only KVM's requests (on any descriptor: the VMs are not made
  * yet) and the terminal query stdio makes, never one that could push input into a
  * terminal. */
 static int allow_setup_with_arguments(scmp_filter_ctx ctx)

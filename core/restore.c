@@ -4,12 +4,14 @@
  * dirtied, not the size of guest memory.
  *
  * A page cleared from the dirty log is write-protected again, and the guest's next write
- * to it costs an exit (about 6.5 us on PVM, against 0.34 us to copy a page).  So pages
- * the guest writes after init are left in the log, "hot", up to HOT_MAX of them: KVM
- * reports them at every restore, written or not, and they are copied back every time,
- * but the calls that write them again (a stack, an output buffer) run without those
- * exits.  A call that would take the hot pages past HOT_MAX clears them all and they are
- * learned again. */
+ * to it costs an exit (about 6.5 us on PVM, against 0.34 us to copy a page).  So where
+ * KVM clears the log only when told (PVM: kvm/vm.c says why only there), pages the guest
+ * writes after init are left in the log, "hot", up to HOT_MAX of them: KVM reports them
+ * at every restore, written or not, and they are copied back every time, but the calls
+ * that write them again (a stack, an output buffer) run without those exits.  A call
+ * that would take the hot pages past HOT_MAX clears them all and they are learned again.
+ * Elsewhere reading the log clears it, clearing does nothing, and the hot set only
+ * counts pages. */
 #include "core/core_internal.h"
 
 #include <stdlib.h>
