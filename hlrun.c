@@ -25,6 +25,12 @@ struct run {
 	uint64_t t_start, t_elf;
 	struct sbx_stats stats;
 	uint64_t call_ns;
+	/* What the guest prints, captured for JSON answers (--json, --batch): during its
+	 * initialisation, then during the call. */
+	FILE *capture;
+	char *captured, *init_output;
+	size_t ncaptured, ninit_output;
+	bool answered; /* a JSON answer went out */
 };
 
 /* The exports, as many whole names as fit in half a message; the rest are counted and
@@ -34,6 +40,10 @@ static enum hl_err unknown_function(struct run *r)
 	char list[HL_DIAG_MSG / 2];
 	size_t n = 0, i, count = ldr_nexports(r->guest);
 
+	if (cli_is_option(r->opts.function))
+		return hl_fail(&r->diag, HL_E_USAGE, "%s: no function '%s' (options go before "
+			       "the guest: hlrun [OPTIONS] GUEST FUNCTION [ARG...])", r->opts.guest,
+			       r->opts.function);
 	list[0] = '\0';
 	for (i = 0; i < count; i++) {
 		const char *name = ldr_export(r->guest, i)->name;
@@ -60,29 +70,49 @@ static void print_error(const char *msg)
 	fputc('\n', stderr);
 }
 
-static void print_stats(const struct run *r)
+static void get_stats(const struct run *r, struct cli_stats *s)
 {
-	const struct sbx_stats *s = &r->stats;
+	*s = (struct cli_stats){
+		.kvm = r->stats.kvm, .cache_ignored = tgt_cache_ignored(r->target),
+		.elf_ns = r->t_elf - r->t_start, .open_ns = r->stats.open_ns,
+		.create_ns = r->stats.create_ns, .load_ns = r->stats.load_ns,
+		.init_ns = r->stats.init_ns, .call_ns = r->call_ns,
+		.total_ns = sbx_now_ns() - r->t_start,
+	};
+}
 
-	if (s->kvm[0] != '\0')
-		fprintf(stderr, "hlrun: stats: kvm %s\n", s->kvm);
-	if (tgt_cache_ignored(r->target) != NULL)
-		fprintf(stderr, "hlrun: stats: snapshot cache not used: %s\n",
-			tgt_cache_ignored(r->target));
-	fprintf(stderr, "hlrun: stats: elf %.3f ms, open-kvm %.3f ms, create-vm %.3f ms, "
-		"load %.3f ms, init %.3f ms, call %.3f ms, total %.3f ms\n",
-		(double)(r->t_elf - r->t_start) / 1e6, (double)s->open_ns / 1e6,
-		(double)s->create_ns / 1e6, (double)s->load_ns / 1e6, (double)s->init_ns / 1e6,
-		(double)r->call_ns / 1e6, (double)(sbx_now_ns() - r->t_start) / 1e6);
+/* The members of this run's JSON answer: what the guest printed, and --stats. */
+static struct cli_answer answer(struct run *r, struct cli_printed *p, struct cli_stats *s)
+{
+	struct cli_answer a = { 0 };
+
+	*p = (struct cli_printed){ .init = r->init_output, .ninit = r->ninit_output };
+	if (r->capture != NULL && fflush(r->capture) == 0) {
+		p->call = r->captured;
+		p->ncall = r->ncaptured;
+	}
+	a.printed = p;
+	if (r->opts.stats && r->guest != NULL) {
+		get_stats(r, s);
+		a.stats = s;
+	}
+	r->answered = true;
+	return a;
 }
 
 /* The version, and which KVM this host offers: what a bug report needs. */
 static void print_version(struct run *r)
 {
 	char kvm[SBX_KVM_DESCRIBE];
+	bool ok = sbx_kvm_describe(NULL, kvm, sizeof kvm, &r->diag) == HL_OK;
 
+	if (r->opts.json) {
+		cli_json_version(stdout, HLRUN_VERSION, HL_ABI_VERSION, ok ? kvm : NULL,
+				 r->diag.msg);
+		return;
+	}
 	printf("hlrun %s (guest ABI %u)\n", HLRUN_VERSION, HL_ABI_VERSION);
-	if (sbx_kvm_describe(NULL, kvm, sizeof kvm, &r->diag) == HL_OK)
+	if (ok)
 		printf("KVM: %s\n", kvm);
 	else
 		printf("KVM: none: %s\n", r->diag.msg);
@@ -95,96 +125,144 @@ static void request(const struct cli_opts *o, struct tgt_request *req)
 		.path = o->guest, .manifest = o->manifest, .guest_only = o->list,
 		.heap = o->heap, .stack = o->stack, .input_size = o->input_size,
 		.output_size = o->output_size, .timeout_ms = o->timeout_ms,
-		.allow = o->allow, .nallow = (size_t)o->nallow, .no_seccomp = o->no_seccomp,
+		.allow = o->allow, .nallow = (size_t)o->nallow,
+		.env = o->env, .nenv = (size_t)o->nenv, .dirs = o->dirs, .ndirs = (size_t)o->ndirs,
+		.print_to = o->print_to == NULL ? TGT_STREAM_UNSET :
+			    strcmp(o->print_to, "stdout") == 0 ? TGT_STREAM_STDOUT :
+								 TGT_STREAM_STDERR,
+		.no_seccomp = o->no_seccomp,
 		.batch = o->batch, .save_path = o->save_snapshot,
 	};
 }
 
-static enum hl_err create_sandbox(struct run *r, const struct sbx_config *cfg)
+/* HostPrint's output goes to memory, for a JSON answer, instead of cfg's stream. */
+static enum hl_err capture(struct run *r, struct sbx_config *cfg)
 {
-	struct sbx_snapshot *snap = tgt_snapshot(r->target);
-
-	if (snap != NULL)
-		return sbx_create_from(snap, cfg, &r->sbx, &r->stats, &r->diag);
-	return sbx_create(r->guest, cfg, &r->sbx, &r->stats, &r->diag);
+	r->capture = open_memstream(&r->captured, &r->ncaptured);
+	if (r->capture == NULL)
+		return hl_fail(&r->diag, HL_E_INTERNAL, "cannot capture output: %s",
+			       strerror(errno));
+	cfg->print_to = r->capture;
+	return HL_OK;
 }
 
-static enum hl_err call(struct run *r, const struct sbx_config *c)
+/* The sandbox, booted or resumed; what its initialisation printed into a capture, even
+ * when it failed, is kept apart from what the calls print. */
+static enum hl_err create_sandbox(struct run *r, const struct sbx_config *c)
+{
+	struct sbx_snapshot *snap = tgt_snapshot(r->target);
+	struct sbx_config cfg = *c;
+	enum hl_err err = r->opts.json || r->opts.batch ? capture(r, &cfg) : HL_OK;
+
+	if (err == HL_OK && snap != NULL)
+		err = sbx_create_from(snap, &cfg, &r->sbx, &r->stats, &r->diag);
+	else if (err == HL_OK)
+		err = sbx_create(r->guest, &cfg, &r->sbx, &r->stats, &r->diag);
+	if (r->capture == NULL || fflush(r->capture) != 0 || r->ncaptured == 0)
+		return err;
+	r->init_output = malloc(r->ncaptured);
+	if (r->init_output == NULL)
+		return hl_fail(&r->diag, HL_E_INTERNAL, "out of memory");
+	memcpy(r->init_output, r->captured, r->ncaptured);
+	r->ninit_output = r->ncaptured;
+	rewind(r->capture);
+	fflush(r->capture);
+	return err;
+}
+
+static enum hl_err call(struct run *r, const struct sbx_config *cfg)
 {
 	const struct hl_export *e = ldr_find(r->guest, r->opts.function);
-	struct sbx_config cfg = *c;
 	struct hl_value result;
+	struct cli_printed p;
+	struct cli_stats st;
+	struct cli_answer a;
 	uint64_t t;
 	enum hl_err err;
 
 	if (e == NULL)
 		return unknown_function(r);
-	err = cli_convert(e, r->opts.args, r->opts.nargs, cfg.input_size, r->args, &r->argmem,
-			  &r->diag);
+	err = cli_convert(e, r->opts.args, r->opts.nargs, cfg->input_size, r->args,
+			  &r->argmem, &r->diag);
 	if (err != HL_OK)
 		return err;
-	err = sbx_check_call_size(e->name, r->args, e->nparams, cfg.input_size, &r->diag);
+	err = sbx_check_call_size(e->name, r->args, e->nparams, cfg->input_size, &r->diag);
 	if (err != HL_OK)
 		return err;
-	err = create_sandbox(r, &cfg);
+	err = create_sandbox(r, cfg);
 	if (err != HL_OK)
 		return err;
 	t = sbx_now_ns();
 	err = sbx_call(r->sbx, e, r->args, e->nparams, &result, &r->diag);
 	r->call_ns = sbx_now_ns() - t;
-	if (err == HL_OK)
+	if (err != HL_OK)
+		return err;
+	if (r->opts.json) {
+		a = answer(r, &p, &st);
+		cli_json_result(stdout, &a, &result);
+	} else {
 		cli_print(stdout, &result);
-	return err;
+	}
+	return HL_OK;
 }
 
 /* --save-snapshot: the sandbox right after init, to a file. */
 static enum hl_err save(struct run *r, const struct sbx_config *cfg)
 {
+	struct cli_printed p;
+	struct cli_stats st;
+	struct cli_answer a;
 	enum hl_err err = create_sandbox(r, cfg);
 
 	if (err == HL_OK)
 		err = sbx_save(r->sbx, &r->diag);
+	if (err == HL_OK && r->opts.json) {
+		a = answer(r, &p, &st);
+		cli_json_saved(stdout, &a, r->opts.save_snapshot);
+	}
 	return err;
 }
 
 /* --batch: one sandbox answers every line of standard input; HostPrint's output is
  * captured per call into its answer, so that standard output stays JSON Lines. */
-static enum hl_err batch(struct run *r, const struct sbx_config *c)
+static enum hl_err batch(struct run *r, const struct sbx_config *cfg)
 {
-	struct sbx_config cfg = *c;
-	char *captured = NULL, *init_output = NULL;
-	size_t ncaptured = 0;
-	uint64_t t;
 	struct cli_batch_opts bo = { .keep_state = r->opts.keep_state, .stats = r->opts.stats,
-				     .limit = c->input_size, .captured = &captured,
-				     .ncaptured = &ncaptured };
-	enum hl_err err;
+				     .limit = cfg->input_size, .captured = &r->captured,
+				     .ncaptured = &r->ncaptured };
+	uint64_t t;
+	enum hl_err err = create_sandbox(r, cfg);
 
-	bo.capture = open_memstream(&captured, &ncaptured);
-	if (bo.capture == NULL)
-		return hl_fail(&r->diag, HL_E_INTERNAL, "cannot capture output: %s",
-			       strerror(errno));
-	cfg.print_to = bo.capture;
-	err = create_sandbox(r, &cfg);
+	if (err != HL_OK)
+		return err;
+	bo.capture = r->capture;
+	bo.init_output = r->init_output;
+	bo.ninit_output = r->ninit_output;
+	r->answered = true;
 	t = sbx_now_ns();
-	if (err == HL_OK && fflush(bo.capture) == 0 && ncaptured > 0) {
-		/* The initialisation's output goes with the first answer, not as its call's. */
-		init_output = malloc(ncaptured);
-		if (init_output == NULL)
-			err = hl_fail(&r->diag, HL_E_INTERNAL, "out of memory");
-		else
-			memcpy(init_output, captured, ncaptured);
-		bo.init_output = init_output;
-		bo.ninit_output = ncaptured;
-		rewind(bo.capture);
-	}
-	if (err == HL_OK)
-		err = cli_batch_run(r->sbx, r->guest, stdin, stdout, &bo, &r->diag);
+	err = cli_batch_run(r->sbx, r->guest, stdin, stdout, &bo, &r->diag);
 	r->call_ns = sbx_now_ns() - t;
-	fclose(bo.capture);
-	free(captured);
-	free(init_output);
 	return err;
+}
+
+/* --list and --check. */
+static void describe(struct run *r, const struct sbx_config *cfg)
+{
+	static const char *const kinds[] = { [TGT_ELF] = "elf", [TGT_SNAPSHOT] = "snapshot",
+					     [TGT_MANIFEST] = "manifest" };
+	struct cli_check c = { .kind = kinds[tgt_kind(r->target)],
+			       .from_snapshot = tgt_snapshot(r->target) != NULL, .cfg = cfg,
+			       .guest = r->guest };
+
+	r->answered = r->opts.json;
+	if (r->opts.list && r->opts.json)
+		cli_json_list(stdout, r->guest);
+	else if (r->opts.list)
+		cli_list(stdout, r->guest);
+	else if (r->opts.json)
+		cli_json_check(stdout, &c);
+	else
+		printf("%s: ok\n", r->opts.guest);
 }
 
 static enum hl_err run(struct run *r, int argc, char **argv)
@@ -214,10 +292,8 @@ static enum hl_err run(struct run *r, int argc, char **argv)
 		return err;
 	r->guest = tgt_guest(r->target);
 	cfg = tgt_config(r->target);
-	if (r->opts.list)
-		cli_list(stdout, r->guest);
-	else if (r->opts.check)
-		printf("%s: ok\n", r->opts.guest);
+	if (r->opts.list || r->opts.check)
+		describe(r, cfg);
 	else if (r->opts.save_snapshot != NULL)
 		err = save(r, cfg);
 	else if (r->opts.batch)
@@ -230,27 +306,48 @@ static enum hl_err run(struct run *r, int argc, char **argv)
 	return err;
 }
 
+/* The failure: its one line on standard error, and with --json its answer, unless one
+ * went out already (a batch's). */
+static void report(struct run *r, enum hl_err err)
+{
+	struct cli_printed p;
+	struct cli_stats st;
+	struct cli_answer a;
+	size_t n = strlen(r->diag.msg);
+
+	if (err == HL_E_USAGE && !r->parsed)
+		snprintf(r->diag.msg + n, sizeof r->diag.msg - n, "; try 'hlrun --help'");
+	print_error(r->diag.msg);
+	if (r->opts.json && !r->answered) {
+		a = answer(r, &p, &st);
+		cli_json_error(stdout, &a, err, r->diag.msg);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct run r;
+	struct cli_stats st;
 	enum hl_err err;
 
 	r.t_start = sbx_now_ns();
 	err = run(&r, argc, argv);
-	if (r.opts.stats && r.guest != NULL && !r.opts.list && !r.opts.check)
-		print_stats(&r);
+	if (r.opts.stats && !r.opts.json && r.guest != NULL && !r.opts.list && !r.opts.check) {
+		get_stats(&r, &st);
+		cli_print_stats(stderr, &st);
+	}
+	if (err != HL_OK)
+		report(&r, err);
 	sbx_destroy(r.sbx);
 	tgt_free(r.target);
 	cli_argmem_free(&r.argmem);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (err == HL_OK)
-			err = hl_fail(&r.diag, HL_E_INTERNAL, "standard output: %s",
-				      strerror(errno));
-	}
-	if (err != HL_OK) {
+	if (r.capture != NULL)
+		fclose(r.capture);
+	free(r.captured);
+	free(r.init_output);
+	if ((fflush(stdout) != 0 || ferror(stdout)) && err == HL_OK) {
+		err = hl_fail(&r.diag, HL_E_INTERNAL, "standard output: %s", strerror(errno));
 		print_error(r.diag.msg);
-		if (err == HL_E_USAGE && !r.parsed)
-			cli_usage(stderr);
 	}
 	fclose(stdout);
 	return cli_exit_status(err);

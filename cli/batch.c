@@ -2,7 +2,6 @@
  * arguments; one JSON object per output line answers it. */
 #include "cli/cli_internal.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,85 +317,14 @@ enum hl_err cli_batch_parse(const char *line, size_t len, const struct ldr_guest
 	return err;
 }
 
-/* ---- Answers ---------------------------------------------------------------------- */
-
-static const char *const class_names[] = {
-	[HL_E_GUEST] = "guest", [HL_E_USAGE] = "usage", [HL_E_INVALID] = "invalid",
-	[HL_E_CRASH] = "crash", [HL_E_NOKVM] = "nokvm", [HL_E_TIMEOUT] = "timeout",
-	[HL_E_INTERNAL] = "internal",
-};
-
-/* "{" and the id member, if the line had one. */
-static void open_answer(FILE *out, const struct cli_batch_call *c)
-{
-	fputc('{', out);
-	if (c->id[0] != '\0')
-		fprintf(out, "\"id\":%s,", c->id);
-}
-
-/* A value as cli_print() writes it, so that both modes print the same digits, in JSON:
- * strings escaped, bytes in base64, void as null.  JSON has no inf or nan: those
- * become strings. */
-static void put_value(FILE *out, const struct hl_value *v)
-{
-	char text[CLI_SCALAR_MAX];
-
-	if (cli_format_scalar(text, sizeof text, v)) {
-		bool finite = v->type == HL_T_F32 ? isfinite(v->u.f32) :
-			      v->type != HL_T_F64 || isfinite(v->u.f64);
-
-		if (!finite)
-			fprintf(out, "\"%s\"", text);
-		else
-			fputs(text, out);
-	} else if (v->type == HL_T_STRING) {
-		json_put_string(out, v->data, v->len);
-	} else if (v->type == HL_T_BYTES) {
-		json_put_base64(out, v->data, v->len);
-	} else {
-		fputs("null", out);
-	}
-}
-
-static void put_printed(FILE *out, const char *key, const char *text, size_t len)
-{
-	if (len == 0)
-		return;
-	fprintf(out, ",\"%s\":", key);
-	json_put_string(out, (const uint8_t *)text, len);
-}
-
-/* What the guest printed, if anything, and the end of the line. */
-static void close_answer(FILE *out, const struct cli_printed *p)
-{
-	if (p != NULL) {
-		put_printed(out, "output", p->call, p->ncall);
-		put_printed(out, "init_output", p->init, p->ninit);
-	}
-	fputs("}\n", out);
-	fflush(out);
-}
-
 void cli_batch_print_result(FILE *out, const struct cli_batch_call *c,
 			    const struct hl_value *v, const struct cli_printed *printed)
 {
-	open_answer(out, c);
-	fprintf(out, "\"ok\":true,\"type\":\"%s\",\"value\":", hlw_type_name(v->type));
-	put_value(out, v);
-	close_answer(out, printed);
+	cli_json_result(out, &(struct cli_answer){ .id = c->id, .printed = printed }, v);
 }
 
-/* An err that is no error class (HL_OK included) is a bug of the caller's: it is
- * answered as an internal error rather than as a success without a value. */
 void cli_batch_print_error(FILE *out, const struct cli_batch_call *c, enum hl_err err,
 			   const char *msg, const struct cli_printed *printed)
 {
-	if (err <= HL_OK || err > HL_E_INTERNAL)
-		err = HL_E_INTERNAL;
-	open_answer(out, c);
-	fprintf(out, "\"ok\":false,\"error\":{\"class\":\"%s\",\"status\":%d,\"message\":",
-		class_names[err], cli_exit_status(err));
-	json_put_string(out, (const uint8_t *)msg, strlen(msg));
-	fputc('}', out);
-	close_answer(out, printed);
+	cli_json_error(out, &(struct cli_answer){ .id = c->id, .printed = printed }, err, msg);
 }

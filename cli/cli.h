@@ -11,6 +11,7 @@
 #include "core/core.h"
 
 #define CLI_MAX_ALLOW 16
+#define CLI_MAX_GRANTS 256 /* --env and --dir each, as many as a manifest's sequence */
 
 struct cli_opts {
 	const char *guest;    /* GUEST or MANIFEST operand (or -m's file) */
@@ -23,16 +24,28 @@ struct cli_opts {
 	uint64_t heap, stack, input_size, output_size;
 	const char *allow[CLI_MAX_ALLOW]; /* --allow NAME, in order */
 	int nallow;
+	const char *env[CLI_MAX_GRANTS];  /* --env NAME or NAME=VALUE, each name once */
+	int nenv;
+	const char *dirs[CLI_MAX_GRANTS]; /* --dir PATH, each once */
+	int ndirs;
+	const char *print_to;      /* --print-to: "stdout", "stderr" or NULL */
 	const char *save_snapshot; /* --save-snapshot FILE */
-	bool list, check, stats, help, version, no_seccomp, batch, keep_state;
+	bool list, check, stats, help, version, no_seccomp, batch, keep_state, json;
 };
 
-/* Parses argv.  Options may appear anywhere before "--"; an operand that starts with '-'
- * followed by a digit or '.', or that is -inf, -infinity or -nan (any case), is a
- * negative number, not an option; "-" alone is an operand.  Errors: HL_E_USAGE with a message naming the bad option or value. */
+/* Parses argv as getopt_long(3) users expect, options first: they end at the first
+ * operand (GUEST, or FUNCTION after -m) or at "--", so every word after FUNCTION is an
+ * ARG, whatever it looks like.  Short options bundle ("-lV") and take their value attached
+ * or as the next word ("-t1s", "-t 1s"); long ones take it as "--name=value" or the next
+ * word, and are never abbreviated.  "-" alone is an operand.  o->json is set when
+ * "--json" is among the options even when parsing fails, so that the failure can be
+ * answered in JSON.  Errors: HL_E_USAGE with a message naming the bad option or value. */
 enum hl_err cli_parse(int argc, char **argv, struct cli_opts *o, struct hl_diag *d);
 
-void cli_usage(FILE *f);
+/* Whether word is one of the options, as written on a command line ("-t", "--list",
+ * "--timeout=1s"): what a FUNCTION that is none of the guest's may have been meant as. */
+bool cli_is_option(const char *word);
+
 void cli_help(FILE *f);
 
 /* The exit status of an error class (0 for HL_OK), as documented in hlrun(1). */
@@ -99,6 +112,52 @@ struct cli_printed {
 	const char *init;
 	size_t ninit;
 };
+
+/* --stats: the KVM and how long each phase of a run took. */
+struct cli_stats {
+	const char *kvm;           /* the KVM's description; "" when none was opened */
+	const char *cache_ignored; /* why a manifest's snapshot cache did not serve, or NULL */
+	uint64_t elf_ns, open_ns, create_ns, load_ns, init_ns, call_ns, total_ns;
+};
+
+/* Writes s as "hlrun: stats: ..." lines, as hlrun(1) shows them. */
+void cli_print_stats(FILE *f, const struct cli_stats *s);
+
+/* What a JSON answer carries besides its result or error; every member may be NULL. */
+struct cli_answer {
+	const char *id;                    /* a batch line's "id", as JSON text ("": none) */
+	const struct cli_printed *printed; /* what the guest printed */
+	const struct cli_stats *stats;     /* --stats */
+};
+
+/* Writes one line, {"ok":true,"type":T,"value":V} with a's members, and flushes out:
+ * hlrun(1), JSON OUTPUT. */
+void cli_json_result(FILE *out, const struct cli_answer *a, const struct hl_value *v);
+
+/* Writes one line, {"ok":false,"error":{"class":C,"status":N,"message":M}} with a's
+ * members, and flushes out.  An err that is no error class is written as internal. */
+void cli_json_error(FILE *out, const struct cli_answer *a, enum hl_err err, const char *msg);
+
+/* --save-snapshot --json: {"ok":true,"snapshot":FILE} with a's members. */
+void cli_json_saved(FILE *out, const struct cli_answer *a, const char *file);
+
+/* --list --json: {"ok":true,"functions":[{"name":N,"params":[T...],"returns":T}...]}. */
+void cli_json_list(FILE *out, const struct ldr_guest *g);
+
+/* What --check --json reports: the configuration a run would have, and the exports. */
+struct cli_check {
+	const char *kind;   /* "elf", "snapshot" or "manifest" */
+	bool from_snapshot; /* a run would start from a snapshot */
+	const struct sbx_config *cfg;
+	const struct ldr_guest *guest;
+};
+
+void cli_json_check(FILE *out, const struct cli_check *c);
+
+/* --version --json: {"ok":true,"version":V,"abi":N,"kvm":K}; without a KVM (kvm NULL),
+ * "kvm":null and "no_kvm" saying why. */
+void cli_json_version(FILE *out, const char *version, unsigned abi, const char *kvm,
+		      const char *why);
 
 /* Writes the answer to a call that succeeded, as one line, and flushes out; printed may
  * be NULL. */

@@ -1,202 +1,222 @@
-/* The command line: options, usage and help, and the exit-status table. */
+/* The command line's options: one table, parsed as getopt_long(3) users expect. */
 #include "cli/cli.h"
 #include "common/units.h"
+#include "guests/include/hlwire.h"
 
 #include <string.h>
-#include <strings.h>
 
-static const struct {
-	enum hl_err err;
-	int status;
-	const char *meaning;
-} exit_table[] = {
-	{ HL_OK, 0, "the function returned; its result was printed" },
-	{ HL_E_GUEST, 1, "the guest function returned an error" },
-	{ HL_E_USAGE, 2, "usage error: options, function name, argument count or types" },
-	{ HL_E_INVALID, 3, "the guest or its configuration is invalid" },
-	{ HL_E_CRASH, 4, "the guest crashed, aborted or broke the protocol" },
-	{ HL_E_NOKVM, 5, "no usable KVM: none, or one that cannot run the guest" },
-	{ HL_E_TIMEOUT, 124, "the time limit elapsed" },
-	{ HL_E_INTERNAL, 125, "internal error in hlrun" },
+enum opt_id {
+	OPT_MANIFEST, OPT_BATCH, OPT_KEEP_STATE, OPT_SAVE_SNAPSHOT, OPT_CHECK, OPT_LIST,
+	OPT_JSON, OPT_TIMEOUT, OPT_HEAP, OPT_STACK, OPT_INPUT_SIZE, OPT_OUTPUT_SIZE, OPT_ALLOW,
+	OPT_ENV, OPT_DIR, OPT_PRINT_TO, OPT_STATS, OPT_NO_SECCOMP, OPT_HELP, OPT_VERSION,
 };
 
-int cli_exit_status(enum hl_err err)
+/* Every option, as --help lists them (tests/docs/check reads this table). */
+static const struct option {
+	char short_name; /* '\0': none */
+	const char *name;
+	bool value;      /* takes a value */
+	enum opt_id id;
+} options[] = {
+	{ 'm', "manifest", true, OPT_MANIFEST },
+	{ 0, "batch", false, OPT_BATCH },
+	{ 0, "keep-state", false, OPT_KEEP_STATE },
+	{ 0, "save-snapshot", true, OPT_SAVE_SNAPSHOT },
+	{ 0, "check", false, OPT_CHECK },
+	{ 'l', "list", false, OPT_LIST },
+	{ 0, "json", false, OPT_JSON },
+	{ 't', "timeout", true, OPT_TIMEOUT },
+	{ 0, "heap", true, OPT_HEAP },
+	{ 0, "stack", true, OPT_STACK },
+	{ 0, "input-size", true, OPT_INPUT_SIZE },
+	{ 0, "output-size", true, OPT_OUTPUT_SIZE },
+	{ 0, "allow", true, OPT_ALLOW },
+	{ 0, "env", true, OPT_ENV },
+	{ 0, "dir", true, OPT_DIR },
+	{ 0, "print-to", true, OPT_PRINT_TO },
+	{ 0, "stats", false, OPT_STATS },
+	{ 0, "no-seccomp", false, OPT_NO_SECCOMP },
+	{ 'h', "help", false, OPT_HELP },
+	{ 'V', "version", false, OPT_VERSION },
+};
+
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+/* The option named by the len bytes at name (long), or by the character c (short). */
+static const struct option *find_long(const char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof exit_table / sizeof exit_table[0]; i++)
-		if (exit_table[i].err == err)
-			return exit_table[i].status;
-	return 125;
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+			return &options[i];
+	return NULL;
 }
 
-void cli_usage(FILE *f)
+static const struct option *find_short(char c)
 {
-	fputs("usage: hlrun [-t DURATION] [--heap SIZE] [--stack SIZE] [--input-size SIZE]\n"
-	      "             [--output-size SIZE] [--allow NAME]... [--stats]\n"
-	      "             GUEST|MANIFEST|SNAPSHOT FUNCTION [ARG...]\n"
-	      "       hlrun [OPTIONS] -m MANIFEST FUNCTION [ARG...]\n"
-	      "       hlrun [OPTIONS] --batch [--keep-state] GUEST|MANIFEST|SNAPSHOT\n"
-	      "       hlrun [OPTIONS] --save-snapshot FILE GUEST|MANIFEST\n"
-	      "       hlrun --list GUEST|MANIFEST|SNAPSHOT\n"
-	      "       hlrun --check GUEST|MANIFEST|SNAPSHOT\n"
-	      "       hlrun --help | --version\n", f);
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (options[i].short_name != '\0' && options[i].short_name == c)
+			return &options[i];
+	return NULL;
 }
 
-void cli_help(FILE *f)
+bool cli_is_option(const char *word)
 {
-	cli_usage(f);
-	fputs("\nRun FUNCTION of the guest ELF GUEST, of the guest a YAML MANIFEST names, or of\n"
-	      "a SNAPSHOT saved after the guest's init, in a KVM micro-VM and print its result.\n"
-	      "Each ARG is converted to the type the guest declares for it; an ARG of '-' is\n"
-	      "read from standard input, a bytes ARG of '@FILE' from FILE.  Options override\n"
-	      "the manifest.\n\n"
-	      "  -m, --manifest FILE     the manifest, even if it does not look like one\n"
-	      "      --batch             run one call per JSON line of standard input, answer\n"
-	      "                          each with a JSON line; memory is restored after each\n"
-	      "      --keep-state        with --batch: keep memory from call to call\n"
-	      "      --save-snapshot FILE  run the guest's init and save the VM to FILE\n"
-	      "      --allow NAME        let the guest call host function NAME (repeatable)\n"
-	      "      --check             validate the manifest and its guest, run nothing\n"
-	      "  -t, --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s, 1m)\n"
-	      "      --heap SIZE         guest heap (default 8MiB; SIZE e.g. 65536, 64KiB, 1M)\n"
-	      "      --stack SIZE        guest stack (default 512KiB)\n"
-	      "      --input-size SIZE   buffer for the call's arguments (default 4MiB)\n"
-	      "      --output-size SIZE  buffer for the result (default 4MiB)\n"
-	      "  -l, --list              print the exported functions and their types\n"
-	      "      --stats             print the KVM and the time of each phase to\n"
-	      "                          standard error\n"
-	      "      --no-seccomp        UNSAFE, for debugging: do not confine hlrun itself\n"
-	      "  -h, --help              print this help\n"
-	      "  -V, --version           print the version and which KVM this host has\n\n"
-	      "Exit status:\n", f);
-	for (size_t i = 0; i < sizeof exit_table / sizeof exit_table[0]; i++)
-		fprintf(f, "  %3d  %s\n", exit_table[i].status, exit_table[i].meaning);
-	fputs("  141  (killed by SIGPIPE) standard output was closed early, as by | head\n"
-	      "  159  (killed by SIGSYS) hlrun broke its own seccomp filter: a bug in hlrun\n"
-	      "\nSee hlrun(1).\n", f);
-}
-
-/* An operand such as "-5", "-.5", "-inf", "-nan" or "-" is not an option. */
-static bool is_option(const char *a)
-{
-	if (a[0] != '-' || a[1] == '\0' || (a[1] >= '0' && a[1] <= '9') || a[1] == '.')
+	if (word[0] != '-' || word[1] == '\0')
 		return false;
-	return strcasecmp(a, "-inf") != 0 && strcasecmp(a, "-infinity") != 0 &&
-	       strcasecmp(a, "-nan") != 0;
+	if (word[1] == '-')
+		return find_long(word + 2, strcspn(word + 2, "=")) != NULL;
+	return find_short(word[1]) != NULL;
 }
 
-/* Takes an option's value: "--name=value", or the next argument. */
-static enum hl_err value_of(const char *opt, const char *eq, int argc, char **argv, int *i,
-			    const char **val, struct hl_diag *d)
+/* The length of a grant's key: a --env's name, a --dir's whole path. */
+static size_t key_len(const char *grant, bool by_name)
 {
-	if (eq != NULL) {
-		*val = eq + 1;
-		return HL_OK;
-	}
-	if (*i + 1 >= argc)
-		return hl_fail(d, HL_E_USAGE, "option %s needs a value", opt);
-	*val = argv[++*i];
+	return by_name ? strcspn(grant, "=") : strlen(grant);
+}
+
+/* Appends a --env or --dir grant, each key at most once. */
+static enum hl_err grant(const char *opt, const char *v, bool by_name, const char **list,
+			 int *n, struct hl_diag *d)
+{
+	size_t len = key_len(v, by_name);
+
+	for (int i = 0; i < *n; i++)
+		if (key_len(list[i], by_name) == len && strncmp(list[i], v, len) == 0)
+			return hl_fail(d, HL_E_USAGE, "option %s %.*s given twice", opt, (int)len,
+				       v);
+	if (*n == CLI_MAX_GRANTS)
+		return hl_fail(d, HL_E_USAGE, "more than %d %s options", CLI_MAX_GRANTS, opt);
+	list[(*n)++] = v;
 	return HL_OK;
 }
 
-static enum hl_err option(const char *a, int argc, char **argv, int *i, struct cli_opts *o,
-			  struct hl_diag *d)
+static enum hl_err env_grant(const char *v, struct cli_opts *o, struct hl_diag *d)
 {
-	const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
-	size_t len = eq ? (size_t)(eq - a) : strlen(a);
-	const char *val = NULL;
-	enum hl_err err;
+	size_t len = strcspn(v, "=");
 
-#define IS(s) (len == strlen(s) && strncmp(a, s, len) == 0)
-	if (IS("-t") || IS("--timeout")) {
-		err = value_of(a, eq, argc, argv, i, &val, d);
-		return err != HL_OK ? err : hl_parse_duration(val, &o->timeout_ms, d);
-	}
-	if (IS("-m") || IS("--manifest")) {
-		err = value_of(a, eq, argc, argv, i, &val, d);
-		if (err == HL_OK && o->manifest)
-			return hl_fail(d, HL_E_USAGE, "option %s given twice", a);
-		o->guest = val;
+	if (!hlw_is_ident((const uint8_t *)v, len))
+		return hl_fail(d, HL_E_USAGE, "option --env %.*s: not a variable name "
+			       "([A-Za-z_][A-Za-z0-9_]*)", (int)len, v);
+	return grant("--env", v, true, o->env, &o->nenv, d);
+}
+
+static enum hl_err dir_grant(const char *v, struct cli_opts *o, struct hl_diag *d)
+{
+	if (*v == '\0')
+		return hl_fail(d, HL_E_USAGE, "option --dir needs a path, not an empty one");
+	return grant("--dir", v, false, o->dirs, &o->ndirs, d);
+}
+
+/* Applies option p, written as opt, with its value v (NULL for a flag). */
+static enum hl_err apply(const struct option *p, const char *opt, const char *v,
+			 struct cli_opts *o, struct hl_diag *d)
+{
+	switch (p->id) {
+	case OPT_MANIFEST:
+		if (o->manifest)
+			return hl_fail(d, HL_E_USAGE, "option %s given twice", opt);
+		o->guest = v;
 		o->manifest = true;
-		return err;
-	}
-	if (IS("--allow")) {
-		err = value_of(a, eq, argc, argv, i, &val, d);
-		if (err == HL_OK && o->nallow == CLI_MAX_ALLOW)
+		return HL_OK;
+	case OPT_SAVE_SNAPSHOT: o->save_snapshot = v; return HL_OK;
+	case OPT_TIMEOUT: return hl_parse_duration(v, &o->timeout_ms, d);
+	case OPT_HEAP: return hl_parse_size(v, &o->heap, d);
+	case OPT_STACK: return hl_parse_size(v, &o->stack, d);
+	case OPT_INPUT_SIZE: return hl_parse_size(v, &o->input_size, d);
+	case OPT_OUTPUT_SIZE: return hl_parse_size(v, &o->output_size, d);
+	case OPT_ALLOW:
+		if (o->nallow == CLI_MAX_ALLOW)
 			return hl_fail(d, HL_E_USAGE, "more than %d --allow options", CLI_MAX_ALLOW);
-		if (err == HL_OK)
-			o->allow[o->nallow++] = val;
-		return err;
+		o->allow[o->nallow++] = v;
+		return HL_OK;
+	case OPT_ENV: return env_grant(v, o, d);
+	case OPT_DIR: return dir_grant(v, o, d);
+	case OPT_PRINT_TO:
+		if (strcmp(v, "stdout") != 0 && strcmp(v, "stderr") != 0)
+			return hl_fail(d, HL_E_USAGE, "option %s takes stdout or stderr, not '%s'",
+				       opt, v);
+		o->print_to = v;
+		return HL_OK;
+	case OPT_BATCH: o->batch = true; return HL_OK;
+	case OPT_KEEP_STATE: o->keep_state = true; return HL_OK;
+	case OPT_CHECK: o->check = true; return HL_OK;
+	case OPT_LIST: o->list = true; return HL_OK;
+	case OPT_JSON: o->json = true; return HL_OK;
+	case OPT_STATS: o->stats = true; return HL_OK;
+	case OPT_NO_SECCOMP: o->no_seccomp = true; return HL_OK;
+	case OPT_HELP: o->help = true; return HL_OK;
+	case OPT_VERSION: o->version = true; return HL_OK;
 	}
-	if (IS("--save-snapshot")) {
-		err = value_of(a, eq, argc, argv, i, &val, d);
-		o->save_snapshot = val;
-		return err;
-	}
-	if (IS("--heap") || IS("--stack") || IS("--input-size") || IS("--output-size")) {
-		uint64_t *dst = IS("--heap") ? &o->heap : IS("--stack") ? &o->stack :
-				IS("--input-size") ? &o->input_size : &o->output_size;
-
-		err = value_of(a, eq, argc, argv, i, &val, d);
-		return err != HL_OK ? err : hl_parse_size(val, dst, d);
-	}
-	if (eq != NULL)
-		return hl_fail(d, HL_E_USAGE, "option %.*s takes no value", (int)len, a);
-	if (IS("-l") || IS("--list"))
-		o->list = true;
-	else if (IS("--check"))
-		o->check = true;
-	else if (IS("--no-seccomp"))
-		o->no_seccomp = true;
-	else if (IS("--batch"))
-		o->batch = true;
-	else if (IS("--keep-state"))
-		o->keep_state = true;
-	else if (IS("--stats"))
-		o->stats = true;
-	else if (IS("-h") || IS("--help"))
-		o->help = true;
-	else if (IS("-V") || IS("--version"))
-		o->version = true;
-	else
-		return hl_fail(d, HL_E_USAGE, "unknown option %s", a);
-#undef IS
-	return HL_OK;
+	return hl_fail(d, HL_E_INTERNAL, "option %s has no meaning", opt);
 }
 
-enum hl_err cli_parse(int argc, char **argv, struct cli_opts *o, struct hl_diag *d)
+/* One "--name" or "--name=value" word at argv[*i]; a value may be the next word. */
+static enum hl_err long_option(int argc, char **argv, int *i, struct cli_opts *o,
+			       struct hl_diag *d)
 {
-	bool options_done = false;
-	int nops = 0;
-	enum hl_err err;
+	const char *a = argv[*i], *eq = strchr(a, '=');
+	size_t len = eq ? (size_t)(eq - a) : strlen(a);
+	const struct option *p = find_long(a + 2, len - 2);
+	char opt[32];
 
-	*o = (struct cli_opts){ 0 };
-	/* Operands are compacted to the front of argv, in order. */
-	for (int i = 1; i < argc; i++) {
-		char *a = argv[i];
+	if (p == NULL)
+		return hl_fail(d, HL_E_USAGE, "unknown option %.*s", (int)len, a);
+	snprintf(opt, sizeof opt, "--%s", p->name);
+	if (!p->value && eq != NULL)
+		return hl_fail(d, HL_E_USAGE, "option %s takes no value", opt);
+	if (p->value && eq == NULL && *i + 1 >= argc)
+		return hl_fail(d, HL_E_USAGE, "option %s needs a value", opt);
+	return apply(p, opt, !p->value ? NULL : eq ? eq + 1 : argv[++*i], o, d);
+}
 
-		if (!options_done && strcmp(a, "--") == 0) {
-			options_done = true;
-		} else if (!options_done && is_option(a)) {
-			err = option(a, argc, argv, &i, o, d);
-			if (err != HL_OK)
-				return err;
-		} else {
-			argv[1 + nops++] = a;
+/* One word of short options at argv[*i], bundled: "-lV", "-t1s", "-lt 1s". */
+static enum hl_err short_options(int argc, char **argv, int *i, struct cli_opts *o,
+				 struct hl_diag *d)
+{
+	const char *a = argv[*i];
+	enum hl_err err = HL_OK;
+
+	for (size_t j = 1; a[j] != '\0' && err == HL_OK; j++) {
+		const struct option *p = find_short(a[j]);
+		char opt[3] = { '-', a[j], '\0' };
+
+		if (p == NULL)
+			return hl_fail(d, HL_E_USAGE, "unknown option %s", opt);
+		if (!p->value) {
+			err = apply(p, opt, NULL, o, d);
+			continue;
 		}
+		if (a[j + 1] != '\0')
+			return apply(p, opt, a + j + 1, o, d);
+		if (*i + 1 >= argc)
+			return hl_fail(d, HL_E_USAGE, "option %s needs a value", opt);
+		return apply(p, opt, argv[++*i], o, d);
 	}
-	if (o->help || o->version)
-		return HL_OK;
+	return err;
+}
+
+/* After a failure at argv[i]: whether "--json" is among the options still to come. */
+static bool json_later(int argc, char **argv, int i)
+{
+	for (i++; i < argc && argv[i][0] == '-' && argv[i][1] != '\0' &&
+		  strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
+}
+
+/* The operands: GUEST (unless -m named the manifest), FUNCTION, ARG... */
+static enum hl_err operands(char **ops, int nops, struct cli_opts *o, struct hl_diag *d)
+{
 	if (o->list + o->check + o->batch + (o->save_snapshot != NULL) > 1)
 		return hl_fail(d, HL_E_USAGE, "--list, --check, --batch and --save-snapshot "
 			       "exclude each other");
 	if (o->keep_state && !o->batch)
 		return hl_fail(d, HL_E_USAGE, "--keep-state needs --batch");
-	/* With -m, the manifest is not an operand: operands start at FUNCTION. */
 	if (!o->manifest) {
 		if (nops < 1)
 			return hl_fail(d, HL_E_USAGE, "missing GUEST or MANIFEST");
-		o->guest = argv[1];
-		argv++;
+		o->guest = *ops++;
 		nops--;
 	}
 	if (o->list || o->check || o->batch || o->save_snapshot != NULL)
@@ -206,8 +226,33 @@ enum hl_err cli_parse(int argc, char **argv, struct cli_opts *o, struct hl_diag 
 	if (nops < 1)
 		return hl_fail(d, HL_E_USAGE, "missing FUNCTION (hlrun --list %s shows them)",
 			       o->guest);
-	o->function = argv[1];
-	o->args = argv + 2;
+	o->function = ops[0];
+	o->args = ops + 1;
 	o->nargs = nops - 1;
 	return HL_OK;
+}
+
+enum hl_err cli_parse(int argc, char **argv, struct cli_opts *o, struct hl_diag *d)
+{
+	enum hl_err err = HL_OK;
+	int i;
+
+	*o = (struct cli_opts){ 0 };
+	for (i = 1; i < argc && err == HL_OK; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		err = a[1] == '-' ? long_option(argc, argv, &i, o, d) :
+				    short_options(argc, argv, &i, o, d);
+		if (err != HL_OK)
+			o->json = o->json || json_later(argc, argv, i);
+	}
+	if (err != HL_OK || o->help || o->version)
+		return err;
+	return operands(argv + i, argc - i, o, d);
 }

@@ -30,7 +30,8 @@
 struct sbx_policy {
 	const char *const *allowed; /* host functions the guest may call */
 	size_t nallowed;
-	const char *const *env;     /* environment variables GetEnv may read */
+	const char *const *env;     /* environment variables GetEnv may read: "NAME" gives
+				     * the host's value, "NAME=VALUE" gives VALUE */
 	size_t nenv;
 	const char *const *files;   /* files, or directories whose contents, ReadFile may read */
 	size_t nfiles;

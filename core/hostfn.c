@@ -108,18 +108,33 @@ bool sbx_allows(const struct sbx *s, const char *name)
 	return listed(s->cfg.policy.allowed, s->cfg.policy.nallowed, name);
 }
 
-/* GetEnv(string name) -> string: only the variables policy.env lists by exact name. */
+/* The entry of the policy's env for variable name, or NULL. */
+static const char *env_entry(const struct sbx_policy *p, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < p->nenv; i++)
+		if (strncmp(p->env[i], name, len) == 0 &&
+		    (p->env[i][len] == '\0' || p->env[i][len] == '='))
+			return p->env[i];
+	return NULL;
+}
+
+/* GetEnv(string name) -> string: only the variables policy.env lists by exact name; the
+ * value the entry gives, or else the host's. */
 static enum hl_err get_env(struct sbx *s, const struct hl_value *args,
 			   struct sbx_host_out *o, struct hl_diag *d)
 {
-	const char *name = (const char *)args[0].data, *value;
+	const char *name = (const char *)args[0].data, *entry, *value;
 	char q[HL_QUOTE_MAX + 1];
 
 	(void)d;
-	if (!listed(s->cfg.policy.env, s->cfg.policy.nenv, name))
+	entry = strchr(name, '=') == NULL ? env_entry(&s->cfg.policy, name) : NULL;
+	if (entry == NULL)
 		return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "GetEnv: variable '%s' is not "
-				       "listed in the manifest's env", hl_quote(name, q));
-	value = getenv(name);
+				       "granted (by the manifest's env or --env)",
+				       hl_quote(name, q));
+	value = entry[strlen(name)] == '=' ? entry + strlen(name) + 1 : getenv(name);
 	if (value == NULL)
 		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "GetEnv: variable '%s' is not "
 				       "set", hl_quote(name, q));

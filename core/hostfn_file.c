@@ -1,7 +1,8 @@
-/* ReadFile: reads a host file for the guest, confined to the manifest's files.  Each entry
- * is resolved and opened once, before the guest runs; a guest's path is made absolute and
- * freed of `.` and `..` as written, matched against the entries, and then opened one
- * component at a time from the entry's directory descriptor, following no symbolic link.
+/* ReadFile: reads a host file for the guest, confined to the files granted (the manifest's
+ * files, --dir).  Each entry is resolved and opened once, before the guest runs; a guest's
+ * path is made absolute and freed of `.` and `..` as written, matched against the entries,
+ * and then opened one component at a time from the entry's directory descriptor,
+ * following no symbolic link.
  * Nothing is resolved by name after a check, so another process that renames or swaps
  * files meanwhile cannot lead a read outside the entries. */
 #include "core/core_internal.h"
@@ -181,7 +182,7 @@ static enum hl_err deny(struct sbx_host_out *o, const char *path)
 	char q[HL_QUOTE_MAX + 1];
 
 	return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "ReadFile: '%s' is outside the "
-			       "manifest's files", hl_quote(path, q));
+			       "files granted (by the manifest's files or --dir)", hl_quote(path, q));
 }
 
 static enum hl_err cannot(struct sbx_host_out *o, const char *path, int e)
@@ -190,7 +191,7 @@ static enum hl_err cannot(struct sbx_host_out *o, const char *path, int e)
 
 	if (e == ELOOP)
 		return sbx_host_refuse(o, HL_ERR_HOST_DENIED, "ReadFile: '%s' has a symbolic "
-				       "link on its path below the manifest's files, and ReadFile "
+				       "link on its path below a granted file, and ReadFile "
 				       "follows none", hl_quote(path, q));
 	return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "ReadFile: cannot read '%s': %s",
 			       hl_quote(path, q), strerror(e));

@@ -17,7 +17,7 @@ void sbx_config_default(struct sbx_config *cfg)
 		.stack_size = SBX_DEFAULT_STACK,
 		.input_size = SBX_DEFAULT_INPUT,
 		.output_size = SBX_DEFAULT_OUTPUT,
-		.print_to = stdout,
+		.print_to = stderr,
 		.policy = {
 			.allowed = default_allowed,
 			.nallowed = 1,

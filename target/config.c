@@ -2,18 +2,38 @@
  * command line; the result checked once, as the sandbox will have it. */
 #include "target/target_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-/* The manifest's allow-list (or HostPrint alone without a manifest), then --allow's. */
-static enum hl_err set_policy(struct tgt *t, const struct tgt_request *req,
-			      struct sbx_policy *p, struct hl_diag *d)
+/* Appends name to the n names of list, unless it is there. */
+static void add_once(const char **list, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(list[i], name) == 0)
+			return;
+	list[(*n)++] = name;
+}
+
+/* Whether grant ("NAME" or "NAME=VALUE") is for variable name. */
+static bool grants(const char *grant, const char *name)
+{
+	size_t len = strcspn(grant, "=");
+
+	return len == strlen(name) && strncmp(grant, name, len) == 0;
+}
+
+/* The manifest's allow-list (or HostPrint alone without a manifest), then --allow's, then
+ * what --env and --dir imply. */
+static enum hl_err set_allowed(struct tgt *t, const struct tgt_request *req,
+			       struct sbx_policy *p, struct hl_diag *d)
 {
 	static const char *const plain[] = { "HostPrint" };
 	const struct mf_manifest *m = t->mf;
 	const char *const *base = m ? (const char *const *)m->host_functions : plain;
-	size_t nbase = m ? m->nhost_functions : 1;
+	size_t nbase = m ? m->nhost_functions : 1, n = nbase;
 
-	t->allowed = calloc(nbase + req->nallow + 1, sizeof *t->allowed);
+	t->allowed = calloc(nbase + req->nallow + 3, sizeof *t->allowed);
 	if (t->allowed == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "out of memory");
 	for (size_t i = 0; i < nbase; i++)
@@ -22,18 +42,47 @@ static enum hl_err set_policy(struct tgt *t, const struct tgt_request *req,
 		if (!sbx_host_function_exists(req->allow[i]))
 			return hl_fail(d, HL_E_USAGE, "--allow %s: no such host function",
 				       req->allow[i]);
-		t->allowed[nbase + i] = req->allow[i];
+		t->allowed[n++] = req->allow[i];
 	}
+	if (req->nenv > 0)
+		add_once(t->allowed, &n, "GetEnv");
+	if (req->ndirs > 0)
+		add_once(t->allowed, &n, "ReadFile");
 	p->allowed = t->allowed;
-	p->nallowed = nbase + req->nallow;
-	if (m != NULL) {
-		p->env = (const char *const *)m->env;
-		p->nenv = m->nenv;
-		p->files = (const char *const *)m->files;
-		p->nfiles = m->nfiles;
-		if (m->max_output != 0)
-			p->max_output = m->max_output;
+	p->nallowed = n;
+	return HL_OK;
+}
+
+/* --env's variables, then the manifest's that --env does not name; the manifest's files,
+ * then --dir's. */
+static enum hl_err set_grants(struct tgt *t, const struct tgt_request *req,
+			      struct sbx_policy *p, struct hl_diag *d)
+{
+	const struct mf_manifest none = { 0 }, *m = t->mf ? t->mf : &none;
+	size_t n = 0;
+
+	t->env = calloc(req->nenv + m->nenv + 1, sizeof *t->env);
+	t->files = calloc(m->nfiles + req->ndirs + 1, sizeof *t->files);
+	if (t->env == NULL || t->files == NULL)
+		return hl_fail(d, HL_E_INTERNAL, "out of memory");
+	for (size_t i = 0; i < req->nenv; i++)
+		t->env[n++] = req->env[i];
+	for (size_t i = 0, j; i < m->nenv; i++) {
+		for (j = 0; j < req->nenv && !grants(req->env[j], m->env[i]); j++)
+			;
+		if (j == req->nenv)
+			t->env[n++] = m->env[i];
 	}
+	p->env = t->env;
+	p->nenv = n;
+	for (n = 0; n < m->nfiles; n++)
+		t->files[n] = m->files[n];
+	for (size_t i = 0; i < req->ndirs; i++)
+		t->files[n++] = req->dirs[i];
+	p->files = t->files;
+	p->nfiles = n;
+	if (m->max_output != 0)
+		p->max_output = m->max_output;
 	return HL_OK;
 }
 
@@ -82,7 +131,11 @@ enum hl_err tgt_configure(struct tgt *t, const struct tgt_request *req, struct h
 	merge(&cfg->input_size, m->input, req->input_size);
 	merge(&cfg->output_size, m->output, req->output_size);
 	merge(&cfg->timeout_ms, m->timeout_ms, req->timeout_ms);
-	err = set_policy(t, req, &cfg->policy, d);
+	cfg->print_to = (req->print_to ? req->print_to : m->print_to) == TGT_STREAM_STDOUT ?
+			stdout : stderr;
+	err = set_allowed(t, req, &cfg->policy, d);
+	if (err == HL_OK)
+		err = set_grants(t, req, &cfg->policy, d);
 	/* The cache serves only the guest and settings it was saved with, and only when
 	 * this user's hlrun made it; otherwise the guest boots from its (pinned) ELF. */
 	if (err == HL_OK && t->cache != NULL && req->save_path == NULL &&

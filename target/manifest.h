@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/diag.h"
+#include "target/target.h"
 
 #define MF_MAX_SIZE (64u << 10) /* bytes of a manifest file */
 #define MF_MAX_ENTRIES 256      /* entries of each sequence */
@@ -35,6 +36,7 @@ struct mf_manifest {
 	size_t nenv;
 	char **files;                        /* resolved as above, no duplicates */
 	size_t nfiles;
+	enum tgt_stream print_to;            /* where HostPrint writes; UNSET = not set */
 };
 
 /* Reads the manifest at path (a regular file of at most MF_MAX_SIZE bytes) and parses it

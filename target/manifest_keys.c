@@ -24,7 +24,7 @@ struct key {
 	const struct section *section; /* the keys of a mapping value */
 };
 
-#define MF_MAX_KEYS 8
+#define MF_MAX_KEYS 9
 
 struct section {
 	const char *where;             /* in messages: " in memory" */
@@ -302,6 +302,24 @@ static enum hl_err parse_files(struct mf_parser *p, const struct key *k)
 	return parse_list(p, k, entry_file, &p->m->files, &p->m->nfiles);
 }
 
+static enum hl_err parse_print_to(struct mf_parser *p, const struct key *k)
+{
+	enum hl_err err = want_scalar(p, k);
+	const char *s;
+
+	if (err != HL_OK)
+		return err;
+	s = mf_scalar(p);
+	if (strcmp(s, "stderr") == 0)
+		p->m->print_to = TGT_STREAM_STDERR;
+	else if (strcmp(s, "stdout") == 0)
+		p->m->print_to = TGT_STREAM_STDOUT;
+	else
+		return mf_fail_at(p, p->ev.start_mark, "%s must be stdout or stderr, not '%s'",
+				  k->full, s);
+	return HL_OK;
+}
+
 #define SIZE_KEY(sec, name)                                                                 \
 	{ #name, sec "." #name, parse_size, offsetof(struct mf_manifest, name), SBX_MIN_SIZE, \
 	  SBX_MAX_SIZE, NULL }
@@ -337,6 +355,7 @@ static const struct key top_keys[] = {
 	{ "host_functions", "host_functions", parse_host_functions, 0, 0, 0, NULL },
 	{ "env", "env", parse_env, 0, 0, 0, NULL },
 	{ "files", "files", parse_files, 0, 0, 0, NULL },
+	{ "print_to", "print_to", parse_print_to, 0, 0, 0, NULL },
 };
 
 static const struct section top_section = {

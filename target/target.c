@@ -194,6 +194,8 @@ void tgt_free(struct tgt *t)
 	sbx_snapshot_close(t->cache);
 	mf_free(t->mf);
 	free(t->allowed);
+	free(t->env);
+	free(t->files);
 	free(t);
 }
 

@@ -21,6 +21,9 @@ enum tgt_kind {
 		       * or a snapshot alone */
 };
 
+/* Where the guest's HostPrint writes. */
+enum tgt_stream { TGT_STREAM_UNSET, TGT_STREAM_STDERR, TGT_STREAM_STDOUT };
+
 /* The command line's choices; 0, NULL and false mean "not given". */
 struct tgt_request {
 	const char *path;         /* the file to run */
@@ -30,6 +33,14 @@ struct tgt_request {
 	uint64_t timeout_ms;
 	const char *const *allow; /* host functions allowed beyond the manifest's */
 	size_t nallow;
+	const char *const *env;   /* variables GetEnv may read beyond the manifest's, each
+				   * "NAME" (the host's value) or "NAME=VALUE"; they allow
+				   * GetEnv, and a NAME here replaces the manifest's */
+	size_t nenv;
+	const char *const *dirs;  /* paths ReadFile may read beyond the manifest's files,
+				   * relative to the working directory; they allow ReadFile */
+	size_t ndirs;
+	enum tgt_stream print_to; /* overrides the manifest's; stderr when neither says */
 	bool no_seccomp;
 	bool batch;
 	const char *save_path;    /* --save-snapshot's file */

@@ -14,6 +14,8 @@ struct tgt {
 	const char *cache_ignored;    /* why the cache does not serve */
 	const struct ldr_guest *guest; /* elf, or the snapshot's guest */
 	const char **allowed;         /* the host functions of cfg.policy */
+	const char **env;             /* cfg.policy's variables */
+	const char **files;           /* cfg.policy's files */
 	struct sbx_config cfg;
 	bool configured;
 };

@@ -64,7 +64,7 @@ Test(faults, readfile_file_swapped_for_a_link)
 	cr_assert_eq(err, HL_E_GUEST, "%s", d.msg);
 	cr_assert_str_eq(d.msg, "ReadFile failed (guest error 65537): ReadFile: '"
 			 RACE_DIR "/allowed/victim.txt' has a symbolic link on its path below "
-			 "the manifest's files, and ReadFile follows none");
+			 "a granted file, and ReadFile follows none");
 	sbx_destroy(s);
 	ldr_close(g);
 	cr_assert_eq(system("rm -rf " RACE_DIR), 0);

@@ -352,8 +352,8 @@ Test(hostfn, env_unlisted_names_are_refused_exactly)
 	env_setup(&f);
 	start(&f);
 	for (size_t i = 0; i < sizeof unlisted / sizeof unlisted[0]; i++) {
-		snprintf(msg, sizeof msg, "GetEnv: variable '%s' is not listed in the "
-			 "manifest's env", unlisted[i]);
+		snprintf(msg, sizeof msg, "GetEnv: variable '%s' is not granted (by the "
+			 "manifest's env or --env)", unlisted[i]);
 		expect_error(&f, call_str(&f, "GetEnv", unlisted[i], &res), "GetEnv", E_DENIED,
 			     msg);
 	}

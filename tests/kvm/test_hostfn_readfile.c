@@ -36,9 +36,10 @@ static const struct {
 	int32_t code;
 	const char *before, *after;
 } refusals[] = {
-	[OUTSIDE] = { E_DENIED, "", " is outside the manifest's files" },
-	[SYMLINK] = { E_DENIED, "", " has a symbolic link on its path below the manifest's "
-		      "files, and ReadFile follows none" },
+	[OUTSIDE] = { E_DENIED, "", " is outside the files granted (by the manifest's files or "
+		      "--dir)" },
+	[SYMLINK] = { E_DENIED, "", " has a symbolic link on its path below a granted file, "
+		      "and ReadFile follows none" },
 	[MISSING] = { E_FAILED, "cannot read ", ": No such file or directory" },
 	[NOT_REGULAR] = { E_FAILED, "", " is not a regular file" },
 };

@@ -291,7 +291,7 @@ Test(flood, print_flood_stops_at_max_output, .timeout = 60)
 {
 	static const char manifest[] = "guest: ../../tests/guests/bin/hostileguest.elf\n"
 				       "host_functions: [HostPrint]\n"
-				       "limits: {max_output: 1000}\n";
+				       "limits: {max_output: 1000}\nprint_to: stdout\n";
 	const char *path = TEST_DIR "/flood.yaml";
 	struct outcome o;
 	double noop = noop_seconds();
@@ -321,7 +321,8 @@ Test(flood, print_flood_stops_at_max_output, .timeout = 60)
 Test(flood, print_flood_default_limit, .timeout = 60)
 {
 	double noop = noop_seconds();
-	struct outcome o = hlrun("-t", "8s", HOSTILE, "PrintFlood", "65536", NULL);
+	struct outcome o = hlrun("-t", "8s", "--print-to", "stdout", HOSTILE, "PrintFlood",
+				 "65536", NULL);
 
 	cr_assert_eq(o.status, 124, "status %d; stderr: %s", o.status, o.err);
 	cr_assert_eq(o.out_len, 16u << 20, "%zu bytes on stdout", o.out_len);
@@ -341,7 +342,8 @@ static struct outcome badinit(const char *mode, const char *opt1, const char *op
 {
 	static const char manifest[] = "guest: ../../tests/guests/bin/badinitguest.elf\n"
 				       "host_functions: [GetEnv, HostPrint]\n"
-				       "env: [BADINIT]\nlimits: {max_output: 1000}\n";
+				       "env: [BADINIT]\nlimits: {max_output: 1000}\n"
+				       "print_to: stdout\n";
 	char cmd[256];
 	FILE *f;
 

@@ -129,14 +129,14 @@ Test(manifest, host_functions_default_to_none)
 
 	expect_fail(&o, 1, "HostPrint", "not allowed by the manifest", NULL);
 	outcome_free(&o);
-	o = hlrun(m, "--allow", "HostPrint", "PrintOutput", "x", NULL);
+	o = hlrun("--allow", "HostPrint", "--print-to", "stdout", m, "PrintOutput", "x", NULL);
 	expect_ok(o, "x1\n");
 	outcome_free(&o);
 }
 
 Test(manifest, unknown_allow_is_usage_error)
 {
-	struct outcome o = hlrun(GUEST, "--allow", "Launch", "Echo", "x", NULL);
+	struct outcome o = hlrun("--allow", "Launch", GUEST, "Echo", "x", NULL);
 
 	expect_fail(&o, 2, "--allow Launch", "no such host function", NULL);
 	outcome_free(&o);
@@ -200,7 +200,7 @@ Test(manifest, sizes_take_effect_and_options_override)
 	o = hlrun(m, "Malloc", "100000", NULL);
 	expect_fail(&o, 1, "heap exhausted", NULL);
 	outcome_free(&o);
-	o = hlrun(m, "--heap", "1MiB", "Malloc", "100000", NULL);
+	o = hlrun("--heap", "1MiB", m, "Malloc", "100000", NULL);
 	expect_ok(o, "100000\n");
 	outcome_free(&o);
 	o = hlrun(m, "StackOverflow", "8", NULL);
@@ -214,7 +214,7 @@ Test(manifest, sizes_take_effect_and_options_override)
 	expect_fail(&o, 2, "input buffer", NULL);
 	outcome_free(&o);
 	noop = noop_seconds();
-	o = hlrun(m, "--timeout", "1s", "Spin", NULL);
+	o = hlrun("--timeout", "1s", m, "Spin", NULL);
 	expect_fail(&o, 124, "timed out after 1000 ms", NULL);
 	expect_timely(o, 1.0, noop);
 	outcome_free(&o);
@@ -223,7 +223,7 @@ Test(manifest, sizes_take_effect_and_options_override)
 Test(manifest, max_output_is_enforced)
 {
 	const char *m = manifest("quiet.yaml", "host_functions: [HostPrint]\n"
-				 "limits:\n  max_output: 100\n");
+				 "limits:\n  max_output: 100\nprint_to: stdout\n");
 	struct outcome o = hlrun(m, "PrintTimes", "0123456789", "5", NULL);
 
 	expect_ok(o, "0123456789" "0123456789" "0123456789" "0123456789" "0123456789" "50\n");
@@ -240,7 +240,8 @@ Test(manifest, max_output_is_enforced)
 Test(manifest, max_output_covers_the_initialisation_and_the_call)
 {
 	const char *m = put("print.yaml", "guest: ../../tests/guests/bin/printguest.elf\n"
-			    "host_functions: [HostPrint]\nlimits: {max_output: 1000}\n");
+			    "host_functions: [HostPrint]\nlimits: {max_output: 1000}\n"
+			    "print_to: stdout\n");
 	struct outcome o = hlrun(m, "Print", "400", NULL);
 
 	cr_assert_eq(o.status, 0, "%s", o.err);

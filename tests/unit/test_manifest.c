@@ -14,7 +14,8 @@
 #define ENV_257 "env: [" T100("a") T100("b") T10("c0") T10("c1") T10("c2") T10("c3") \
 	T10("c4") "c50, c51, c52, c53, c54, c55, c56]\n"
 
-#define LIST_NAMES "guest, snapshot, sha256, memory, limits, host_functions, env, files"
+#define LIST_NAMES "guest, snapshot, sha256, memory, limits, host_functions, env, files, " \
+	"print_to"
 #define HOST_NAMES "HostPrint, GetTimeNs, GetRandom, GetEnv, ReadFile"
 #define BAD_SIZE(s) "bad size '" s "' (use bytes or a number with K, KiB, M, MiB, G or GiB, " \
 	"e.g. 64KiB)"
@@ -147,6 +148,16 @@ static const struct bad_manifest {
 							"in files" },
 	{ "guest: a\nfiles:\n  - {path: x}\n", 0, "t.yaml:3:5: entries of files must be "
 						  "scalars, not a mapping" },
+	/* print_to */
+	{ "guest: a\nprint_to: stdin\n", 0, "t.yaml:2:11: print_to must be stdout or stderr, "
+					   "not 'stdin'" },
+	{ "guest: a\nprint_to: STDOUT\n", 0, "t.yaml:2:11: print_to must be stdout or stderr, "
+					    "not 'STDOUT'" },
+	{ "guest: a\nprint_to: [stdout]\n", 0, "t.yaml:2:11: print_to must be a scalar, not a "
+					      "sequence" },
+	{ "guest: a\nprint_to: stdout\nprint_to: stderr\n", 0,
+	  "t.yaml:3:1: duplicate key 'print_to' at the top level (first on "
+	  "line 2)" },
 	/* sha256 */
 	{ "guest: a\nsha256: 0123abcd\n", 0, "t.yaml:2:9: sha256 must be 64 hexadecimal "
 					     "digits (found 8 characters)" },

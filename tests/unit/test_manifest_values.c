@@ -52,7 +52,8 @@ Test(manifest, full_sets_every_field)
 		"  - CI\n"
 		"  - GITHUB_REF\n"
 		"  - _x9\n"
-		"files: [./data, /etc/hostname, 'a b']\n");
+		"files: [./data, /etc/hostname, 'a b']\n"
+		"print_to: stdout\n");
 
 	cr_assert_str_eq(m->path, "dir/m.yaml");
 	cr_assert_str_eq(m->guest, "dir/bin/g.elf");
@@ -80,6 +81,7 @@ Test(manifest, full_sets_every_field)
 	cr_assert_str_eq(m->files[0], "dir/./data");
 	cr_assert_str_eq(m->files[1], "/etc/hostname");
 	cr_assert_str_eq(m->files[2], "dir/a b");
+	cr_assert_eq(m->print_to, TGT_STREAM_STDOUT);
 	mf_free(m);
 }
 
@@ -98,6 +100,7 @@ Test(manifest, defaults_are_unset)
 	cr_assert_eq(m->output, 0);
 	cr_assert_eq(m->timeout_ms, 0);
 	cr_assert_eq(m->max_output, 0);
+	cr_assert_eq(m->print_to, TGT_STREAM_UNSET);
 	cr_assert_eq(m->nhost_functions, 0);
 	cr_assert_null(m->host_functions);
 	cr_assert_eq(m->nenv, 0);

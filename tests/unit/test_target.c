@@ -277,6 +277,70 @@ Test(target, allow_adds_to_the_list)
 	cr_assert_null(t);
 }
 
+/* --env and --dir add to the manifest's env and files and allow the host function that
+ * reads them; a --env names a variable the manifest lists too, and replaces it. */
+Test(target, grants_add_to_the_manifest)
+{
+	const char *m = manifest("m.yaml", "host_functions: [GetEnv]\nenv: [HOME, CI]\n"
+				 "files: [/etc]\n");
+	const char *const env[] = { "CI=x", "PATH" }, *const dirs[] = { "d" };
+	struct tgt_request req = { .path = m, .env = env, .nenv = 2, .dirs = dirs, .ndirs = 1 };
+	const struct sbx_policy *p;
+	struct tgt *t;
+	struct hl_diag d;
+
+	cr_assert_eq(resolve(&req, &t, &d), HL_OK, "%s", d.msg);
+	p = &tgt_config(t)->policy;
+	cr_assert_eq(p->nallowed, 2);
+	cr_assert_str_eq(p->allowed[0], "GetEnv");
+	cr_assert_str_eq(p->allowed[1], "ReadFile");
+	cr_assert_eq(p->nenv, 3);
+	cr_assert_str_eq(p->env[0], "CI=x");
+	cr_assert_str_eq(p->env[1], "PATH");
+	cr_assert_str_eq(p->env[2], "HOME");
+	cr_assert_eq(p->nfiles, 2);
+	cr_assert_str_eq(p->files[0], "/etc");
+	cr_assert_str_eq(p->files[1], "d");
+	tgt_free(t);
+	/* Without a manifest: HostPrint, then what the grants imply. */
+	req = (struct tgt_request){ .path = GUEST, .env = env, .nenv = 1 };
+	cr_assert_eq(resolve(&req, &t, &d), HL_OK, "%s", d.msg);
+	p = &tgt_config(t)->policy;
+	cr_assert_eq(p->nallowed, 2);
+	cr_assert_str_eq(p->allowed[0], "HostPrint");
+	cr_assert_str_eq(p->allowed[1], "GetEnv");
+	cr_assert_eq(p->nenv, 1);
+	cr_assert_eq(p->nfiles, 0);
+	tgt_free(t);
+}
+
+/* HostPrint writes to standard error unless the manifest or the option says otherwise;
+ * the option wins. */
+Test(target, print_to_stderr_unless_told)
+{
+	const char *out = manifest("out.yaml", "print_to: stdout\n");
+	const char *err = manifest("err.yaml", "print_to: stderr\n");
+	struct {
+		const char *path;
+		enum tgt_stream opt;
+		FILE *want;
+	} cases[] = {
+		{ GUEST, TGT_STREAM_UNSET, stderr }, { GUEST, TGT_STREAM_STDOUT, stdout },
+		{ out, TGT_STREAM_UNSET, stdout }, { out, TGT_STREAM_STDERR, stderr },
+		{ err, TGT_STREAM_UNSET, stderr }, { err, TGT_STREAM_STDOUT, stdout },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tgt_request req = { .path = cases[i].path, .print_to = cases[i].opt };
+		struct tgt *t;
+		struct hl_diag d;
+
+		cr_assert_eq(resolve(&req, &t, &d), HL_OK, "%s", d.msg);
+		cr_assert_eq(tgt_config(t)->print_to, cases[i].want, "case %zu", i);
+		tgt_free(t);
+	}
+}
+
 /* The result is checked as the sandbox would check it, options and manifest together. */
 Test(target, checked_once_merged)
 {
