@@ -92,7 +92,7 @@ static struct cli_answer answer(struct run *r, struct cli_printed *p, struct cli
 		p->ncall = r->ncaptured;
 	}
 	a.printed = p;
-	if (r->opts.stats && r->guest != NULL) {
+	if (r->opts.stats && !r->opts.batch && r->guest != NULL) {
 		get_stats(r, s);
 		a.stats = s;
 	}
@@ -332,7 +332,8 @@ int main(int argc, char **argv)
 
 	r.t_start = sbx_now_ns();
 	err = run(&r, argc, argv);
-	if (r.opts.stats && !r.opts.json && r.guest != NULL && !r.opts.list && !r.opts.check) {
+	if (r.opts.stats && (!r.opts.json || r.opts.batch) && r.guest != NULL && !r.opts.list &&
+	    !r.opts.check) {
 		get_stats(&r, &st);
 		cli_print_stats(stderr, &st);
 	}

@@ -315,3 +315,16 @@ Test(stats, in_the_json_not_on_standard_error)
 	cr_assert(strstr(o.out, "},\"stats\":{\"kvm\":\"") != NULL, "%s", o.out);
 	outcome_free(&o);
 }
+
+/* A batch's answers are what batch mode defines: its stats stay on standard error. */
+Test(stats, a_batch_keeps_them_on_standard_error)
+{
+	struct outcome o = hlrun_in("{\"function\":\"Add\",\"args\":[1,2]}\n", 32, "--json",
+				    "--stats", "--batch", GUEST, NULL);
+
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_str_eq(o.out, "{\"ok\":true,\"type\":\"i32\",\"value\":3}\n");
+	cr_assert(strstr(o.err, "hlrun: stats: call 1: run ") != NULL, "%s", o.err);
+	cr_assert(strstr(o.err, "hlrun: stats: elf ") != NULL, "%s", o.err);
+	outcome_free(&o);
+}
