@@ -3,9 +3,17 @@
 
 #include "hlguest_libc.h"
 
-/* GCC turns copy and fill loops into calls to memcpy and memset; inside those very
- * functions that would be infinite recursion. */
+/* Compilers turn copy and fill loops into calls to memcpy, memmove and memset; inside
+ * those very functions that would be infinite recursion.  clang is told with no_builtin,
+ * GCC, which lacks that attribute, by turning off the optimisation. */
+#ifdef __has_attribute
+#if __has_attribute(no_builtin)
+#define NO_LIBCALLS __attribute__((no_builtin))
+#endif
+#endif
+#ifndef NO_LIBCALLS
 #define NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
 
 /* Word-sized accesses to buffers of any type; may_alias keeps them legal C. */
 typedef uint64_t __attribute__((may_alias)) word_t;

@@ -49,6 +49,7 @@ static void emit(const struct hl_message *m)
 		hl_abort(HL_ABORT_PROTOCOL, "cannot encode a message: %s", hlw_strerror(st));
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vset_error(int32_t code, const char *fmt, va_list ap)
 {
 	err_code = code;
