@@ -132,7 +132,7 @@ GUEST_CC  ?= $(CC)
 GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -Iguests/include \
 	-fno-pic -fno-pie -mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables \
-	-fcf-protection=none -fno-toplevel-reorder $(WARN) -MMD -MP
+	-fcf-protection=none $(WARN) -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guests/runtime/hlguest.ld
 

@@ -18,10 +18,24 @@ typedef int (*hl_handler)(const struct hl_value *args, struct hl_value *ret);
 
 #define HL__NARGS(...) (sizeof((const uint8_t[]){ 0, ##__VA_ARGS__ }) - 1)
 
+/* The export table lists a file's exports in the order of its source, and files in the
+ * order they are linked: hlrun --list prints it so.  gcc emits top-level variables in an
+ * order of its own unless they are marked no_reorder; clang has no such attribute and
+ * needs none, as it emits each `used` variable where it is defined. */
+#ifdef __has_attribute
+#if __has_attribute(no_reorder)
+#define HL__IN_SOURCE_ORDER __attribute__((no_reorder))
+#endif
+#endif
+#ifndef HL__IN_SOURCE_ORDER
+#define HL__IN_SOURCE_ORDER
+#endif
+
 /* Exports HANDLER under NAME (an identifier, at most 55 characters) with return type RET
  * and the parameter types that follow (HL_T_I32, HL_T_STRING, ...; at most 12), in the
  * ELF section hlrun reads without booting the guest. */
 #define HL_EXPORT(NAME, HANDLER, RET, ...)                                              \
+	HL__IN_SOURCE_ORDER                                                            \
 	__attribute__((section(".hlrun.exports"), used, aligned(8)))                   \
 	static const struct hl_export hl__export_##NAME = {                            \
 		.name = #NAME,                                                         \
