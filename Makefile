@@ -127,11 +127,11 @@ $(B)/host/guests/%.o: CPPFLAGS += -Iguests/include
 
 # ---- guest SDK and guests ------------------------------------------------------------------
 # Guests are freestanding: no host headers (-nostdinc, only the compiler's own), no libc,
-# static at the address the SDK's linker script gives, no red zone (ARCHITECTURE.md, Guests).
+# static at the address the SDK's linker script gives (ARCHITECTURE.md, Guests).
 GUEST_CC  ?= $(CC)
 GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -Iguests/include \
-	-fno-pic -fno-pie -mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none $(WARN) -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guests/runtime/hlguest.ld
