@@ -95,13 +95,15 @@ static int null_deref(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(NullDeref, null_deref, HL_T_I32);
 
-/* Each level keeps a 4 KiB frame alive so depth maps to stack use. */
+/* Each level keeps a 4 KiB frame alive so depth maps to stack use; the compiler must
+ * assume the empty asm reads all of it, or clang keeps only the two bytes used. */
 static int32_t recurse(int32_t depth)
 {
 	volatile uint8_t frame[4096];
 
 	frame[0] = (uint8_t)depth;
 	frame[sizeof frame - 1] = (uint8_t)depth;
+	__asm__ volatile("" : : "r"(frame) : "memory");
 	if (depth <= 1)
 		return frame[0];
 	return recurse(depth - 1) + frame[sizeof frame - 1] - (uint8_t)depth + 1;
