@@ -126,15 +126,23 @@ $(B)/host/%.o: %.S
 $(B)/host/guests/%.o: CPPFLAGS += -Iguests/include
 
 # ---- guest SDK and guests ------------------------------------------------------------------
-# Guests are freestanding: no host headers (-nostdinc, only the compiler's own), no libc,
-# static at the address the SDK's linker script gives (ARCHITECTURE.md, Guests).
+# What every guest is compiled and linked with, written once: the guests here are built with
+# these flags, and make install writes them into hlguest.pc for everyone else (hlrun-guest(7)
+# says why each is there).  Freestanding, with no header or library of the host: --sysroot
+# names the SDK's own directory, which has no usr/include, so the compiler finds only its
+# own headers, for gcc and clang alike; static at the address of the SDK's linker script.
+GUEST_SDK_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fcf-protection=none
+GUEST_SDK_LDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	-Wl,-z,noexecstack
+# $(call guest_cflags,SDK-DIR,INCLUDE-DIR) and $(call guest_libs,SDK-DIR,LINKER-SCRIPT),
+# where SDK-DIR holds libhlguest.a.
+guest_cflags = $(GUEST_SDK_CFLAGS) --sysroot=$(1) -I$(2)
+guest_libs = $(GUEST_SDK_LDFLAGS) -Wl,-T,$(2) -L$(1) -lhlguest -lgcc
+
 GUEST_CC  ?= $(CC)
-GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -nostdinc \
-	-isystem $(shell $(GUEST_CC) -print-file-name=include) -Iguests/include \
-	-fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
-	-fcf-protection=none $(WARN) -MMD -MP
-GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
-	-Wl,-z,noexecstack -T guests/runtime/hlguest.ld
+GUEST_CFLAGS := -std=c11 -O2 -g $(call guest_cflags,$(B)/guest,guests/include) $(WARN) -MMD -MP
+GUEST_LIBS := $(call guest_libs,$(B)/guest,guests/runtime/hlguest.ld)
 
 include guests/libc/libc.mk
 
@@ -167,7 +175,7 @@ $(SDK_LIB): $(SDK_OBJS)
 define link_guest
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
-	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) $(SDK_LIB) -lgcc
+	$(Q)$(GUEST_CC) -o $@ $(filter %.o,$^) $(GUEST_LIBS)
 endef
 .SECONDEXPANSION:
 guests/bin/%.elf: $$(subst .c,.o,$$(addprefix $(B)/guest/,$$(wildcard guests/$$*/*.c))) $(SDK_LIB) \
@@ -290,13 +298,42 @@ demo: deps all
 
 DEMO_GUEST := guests/bin/simpleguest.elf
 
+# ---- installing ---------------------------------------------------------------------------
+# hlrun, stripped, its manual pages, and the guest SDK: the headers in include/hlguest, the
+# library and the linker script in lib/hlguest, where no host program's link finds the
+# library's malloc and memcpy, and hlguest.pc, which names them with the flags above.
+BINDIR     := $(PREFIX)/bin
+MANDIR     := $(PREFIX)/share/man
+SDK_INCDIR := $(PREFIX)/include/hlguest
+SDK_LIBDIR := $(PREFIX)/lib/hlguest
+PCDIR      := $(PREFIX)/lib/pkgconfig
+SDK_HEADERS := $(wildcard guests/include/*.h)
+HLRUN_VERSION := $(shell sed -n 's/^.define HLRUN_VERSION "\(.*\)"$$/\1/p' hlrun.c)
+INSTALLED  := $(BINDIR)/hlrun \
+	$(foreach p,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p))) \
+	$(SDK_HEADERS:guests/include/%=$(SDK_INCDIR)/%) $(SDK_LIBDIR)/libhlguest.a \
+	$(SDK_LIBDIR)/hlguest.ld $(PCDIR)/hlguest.pc
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 755 hlrun $(DESTDIR)$(PREFIX)/bin/hlrun
-	install -m 644 man/hlrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/hlrun.1
-	install -m 644 man/hlrun-manifest.5 $(DESTDIR)$(PREFIX)/share/man/man5/hlrun-manifest.5
-	install -m 644 man/hlrun-guest.7 $(DESTDIR)$(PREFIX)/share/man/man7/hlrun-guest.7
+	install -d $(addprefix $(DESTDIR),$(sort $(dir $(INSTALLED))))
+	install -s -m 755 hlrun $(DESTDIR)$(BINDIR)/hlrun
+	for p in $(MAN_PAGES); do \
+		install -m 644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/} || exit; \
+	done
+	install -m 644 $(SDK_HEADERS) $(DESTDIR)$(SDK_INCDIR)
+	install -m 644 $(SDK_LIB) guests/runtime/hlguest.ld $(DESTDIR)$(SDK_LIBDIR)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(HLRUN_VERSION)|' \
+		-e 's|@CFLAGS@|$(call guest_cflags,$${sdkdir},$${includedir}/hlguest)|' \
+		-e 's|@LIBS@|$(call guest_libs,$${sdkdir},$${sdkdir}/hlguest.ld)|' \
+		guests/hlguest.pc.in >$(DESTDIR)$(PCDIR)/hlguest.pc
+	chmod 644 $(DESTDIR)$(PCDIR)/hlguest.pc
+
+# Removes what install put there, and the SDK's own directories once they are empty.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	for d in $(DESTDIR)$(SDK_INCDIR) $(DESTDIR)$(SDK_LIBDIR); do \
+		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d || exit; \
+	done
 
 # ---- setup and housekeeping --------------------------------------------------------------
 deps:
@@ -306,6 +343,6 @@ clean:
 	rm -rf $(B) hlrun guests/bin tests/guests/bin
 
 .PHONY: all guests tests check check-docs check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
-	check-mutants mutants coverage lint-man demo install deps clean
+	check-mutants mutants coverage lint-man demo install uninstall deps clean
 
 -include $(shell find $(B) -path build/mutants -prune -o -name '*.d' -print 2>/dev/null)
