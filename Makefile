@@ -4,7 +4,9 @@
 #   make deps       install what building and testing need (Debian 12, apt-get)
 #   make check      the test runner's own checks, unit tests, man-page and --help lint,
 #                   fuzz smoke, the KVM suite on the host's own /dev/kvm and again in one
-#                   test-VM boot, a sample of the mutants, then check-san
+#                   test-VM boot, check-sdk, a sample of the mutants, then check-san
+#   make check-sdk  install into build/sdk-test, build a guest with the installed SDK alone
+#                   (gcc and clang), run it with the installed hlrun, uninstall
 #   make check-san  unit and KVM suites again, built with AddressSanitizer and UBSan
 #   make mutants    every planted bug of tests/mutants must fail a suite (check: a sample)
 #   make coverage   line coverage of each host module by the unit and KVM suites (gcovr)
@@ -12,6 +14,8 @@
 #   make bench      the benchmark on the host's /dev/kvm (the test VM without one):
 #                   a table and $(B)/bench/bench.json
 #   make demo       run a sample guest function (through tests/vm without /dev/kvm)
+#   make install    hlrun, its manual pages and the guest SDK under PREFIX (/usr/local),
+#                   DESTDIR honoured; make uninstall removes them
 #   make clean      remove everything make built
 
 CC        ?= cc
@@ -214,7 +218,8 @@ $(FAULT_BINS): LDFLAGS += $(FAULT_WRAPS:%=-Wl,--wrap=%)
 
 tests: $(TEST_BINS)
 
-check: check-runner check-unit lint-man check-docs fuzz-smoke check-kvm check-mutants check-san
+check: check-runner check-unit lint-man check-docs fuzz-smoke check-kvm check-sdk check-mutants \
+	check-san
 
 check-unit: all $(UNIT_BINS)
 	tests/run-suite $(UNIT_BINS)
@@ -291,6 +296,12 @@ lint-man:
 check-docs: $(HLRUN)
 	tests/docs/check ./$(HLRUN)
 
+# The installed SDK alone builds a guest outside the tree, with gcc and with clang, and the
+# installed hlrun runs it (through the test VM where the host has no /dev/kvm); make
+# uninstall then leaves no file behind.  Installs into $(B)/sdk-test/dest.
+check-sdk: all
+	MAKE="$(MAKE)" tests/sdk/check $(B)/sdk-test
+
 # Runs a sample guest function; through the test VM where the host has no /dev/kvm.
 demo: deps all
 	@tests/vm/run sh -c 'set -x; ./hlrun $(DEMO_GUEST) Echo "hello from a micro-VM" && \
@@ -299,9 +310,10 @@ demo: deps all
 DEMO_GUEST := guests/bin/simpleguest.elf
 
 # ---- installing ---------------------------------------------------------------------------
-# hlrun, stripped, its manual pages, and the guest SDK: the headers in include/hlguest, the
-# library and the linker script in lib/hlguest, where no host program's link finds the
-# library's malloc and memcpy, and hlguest.pc, which names them with the flags above.
+# hlrun, stripped, the manual pages, and the guest SDK: the headers in include/hlguest, the
+# library (without debugging information, which holds paths of this tree) and the linker
+# script in lib/hlguest, where no host program's link finds the library's malloc and
+# memcpy, and hlguest.pc, which names them with the flags above.
 BINDIR     := $(PREFIX)/bin
 MANDIR     := $(PREFIX)/share/man
 SDK_INCDIR := $(PREFIX)/include/hlguest
@@ -322,6 +334,7 @@ install: all
 	done
 	install -m 644 $(SDK_HEADERS) $(DESTDIR)$(SDK_INCDIR)
 	install -m 644 $(SDK_LIB) guests/runtime/hlguest.ld $(DESTDIR)$(SDK_LIBDIR)
+	strip -g $(DESTDIR)$(SDK_LIBDIR)/libhlguest.a
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(HLRUN_VERSION)|' \
 		-e 's|@CFLAGS@|$(call guest_cflags,$${sdkdir},$${includedir}/hlguest)|' \
 		-e 's|@LIBS@|$(call guest_libs,$${sdkdir},$${sdkdir}/hlguest.ld)|' \
@@ -343,6 +356,6 @@ clean:
 	rm -rf $(B) hlrun guests/bin tests/guests/bin
 
 .PHONY: all guests tests check check-docs check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
-	check-mutants mutants coverage lint-man demo install uninstall deps clean
+	check-sdk check-mutants mutants coverage lint-man demo install uninstall deps clean
 
 -include $(shell find $(B) -path build/mutants -prune -o -name '*.d' -print 2>/dev/null)
