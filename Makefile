@@ -159,6 +159,12 @@ GUEST_NAMES := simpleguest
 TEST_GUEST_NAMES := hostileguest benchguest printguest badinitguest
 GUEST_ELFS := $(GUEST_NAMES:%=guests/bin/%.elf) $(TEST_GUEST_NAMES:%=tests/guests/bin/%.elf)
 
+# Each guest's objects come from a chain of pattern rules, which makes them intermediate
+# files: make would delete them after linking and build them again on its next run.
+GUEST_OBJS := $(patsubst %.c,$(B)/guest/%.o,$(wildcard $(GUEST_NAMES:%=guests/%/*.c) \
+	$(TEST_GUEST_NAMES:%=tests/guests/%/*.c)))
+.SECONDARY: $(GUEST_OBJS)
+
 guests: $(GUEST_ELFS)
 
 $(B)/guest/%.o: %.c
