@@ -30,7 +30,12 @@ struct run {
 	FILE *capture;
 	char *captured, *init_output;
 	size_t ncaptured, ninit_output;
-	bool answered; /* a JSON answer went out */
+	bool answered;   /* a JSON answer went out */
+	/* What the guest prints on standard error goes through guest_err, which notes
+	 * whether it left a line open, so that hlrun's own lines start on lines of their
+	 * own. */
+	FILE *guest_err;
+	bool line_open;
 };
 
 /* The exports, as many whole names as fit in half a message; the rest are counted and
@@ -60,14 +65,46 @@ static enum hl_err unknown_function(struct run *r)
 		       r->opts.guest, r->opts.function, list);
 }
 
-/* The one error line.  Messages quote guest-controlled text (error values, abort
- * messages) and file contents, so whatever a terminal could act on is escaped: a guest
- * can neither forge a second "hlrun:" line nor send terminal escapes. */
-static void print_error(const char *msg)
+/* Ends a line the guest's output left open on standard error. */
+static void own_line(struct run *r)
 {
-	fputs("hlrun: ", stderr);
-	cli_put_message(stderr, msg);
-	fputc('\n', stderr);
+	if (r->line_open)
+		fputc('\n', stderr);
+	r->line_open = false;
+}
+
+/* The one error line, written at once, on a line of its own.  Messages quote
+ * guest-controlled text (error values, abort messages) and file contents, so whatever a
+ * terminal could act on is escaped: a guest cannot forge a second "hlrun:" line inside
+ * the message or send terminal escapes through it. */
+static void print_error(struct run *r, const char *msg)
+{
+	char line[4 * HL_DIAG_MSG + 16];
+	FILE *f = fmemopen(line, sizeof line, "w");
+	long n;
+
+	own_line(r);
+	if (f == NULL)
+		f = stderr;
+	fputs("hlrun: ", f);
+	cli_put_message(f, msg);
+	fputc('\n', f);
+	if (f != stderr) {
+		n = ftell(f);
+		fclose(f);
+		fwrite(line, 1, n > 0 ? (size_t)n : 0, stderr);
+	}
+}
+
+/* The guest's output on standard error passes through here (fopencookie(3)). */
+static ssize_t guest_err_write(void *cookie, const char *buf, size_t n)
+{
+	struct run *r = cookie;
+	size_t w = fwrite(buf, 1, n, stderr);
+
+	if (w > 0)
+		r->line_open = buf[w - 1] != '\n';
+	return w == n ? (ssize_t)n : -1;
 }
 
 static void get_stats(const struct run *r, struct cli_stats *s)
@@ -146,13 +183,25 @@ static enum hl_err capture(struct run *r, struct sbx_config *cfg)
 	return HL_OK;
 }
 
+/* The guest's output goes to standard error through guest_err_write(). */
+static enum hl_err guest_to_stderr(struct run *r, struct sbx_config *cfg)
+{
+	r->guest_err = fopencookie(r, "w", (cookie_io_functions_t){ .write = guest_err_write });
+	if (r->guest_err == NULL || setvbuf(r->guest_err, NULL, _IONBF, 0) != 0)
+		return hl_fail(&r->diag, HL_E_INTERNAL, "cannot pass on the guest's output: %s",
+			       strerror(errno));
+	cfg->print_to = r->guest_err;
+	return HL_OK;
+}
+
 /* The sandbox, booted or resumed; what its initialisation printed into a capture, even
  * when it failed, is kept apart from what the calls print. */
 static enum hl_err create_sandbox(struct run *r, const struct sbx_config *c)
 {
 	struct sbx_snapshot *snap = tgt_snapshot(r->target);
 	struct sbx_config cfg = *c;
-	enum hl_err err = r->opts.json || r->opts.batch ? capture(r, &cfg) : HL_OK;
+	enum hl_err err = r->opts.json || r->opts.batch ? capture(r, &cfg) :
+			  cfg.print_to == stderr ? guest_to_stderr(r, &cfg) : HL_OK;
 
 	if (err == HL_OK && snap != NULL)
 		err = sbx_create_from(snap, &cfg, &r->sbx, &r->stats, &r->diag);
@@ -229,7 +278,7 @@ static enum hl_err batch(struct run *r, const struct sbx_config *cfg)
 {
 	struct cli_batch_opts bo = { .keep_state = r->opts.keep_state, .stats = r->opts.stats,
 				     .limit = cfg->input_size, .captured = &r->captured,
-				     .ncaptured = &r->ncaptured };
+				     .ncaptured = &r->ncaptured, .answered = &r->answered };
 	uint64_t t;
 	enum hl_err err = create_sandbox(r, cfg);
 
@@ -238,7 +287,6 @@ static enum hl_err batch(struct run *r, const struct sbx_config *cfg)
 	bo.capture = r->capture;
 	bo.init_output = r->init_output;
 	bo.ninit_output = r->ninit_output;
-	r->answered = true;
 	t = sbx_now_ns();
 	err = cli_batch_run(r->sbx, r->guest, stdin, stdout, &bo, &r->diag);
 	r->call_ns = sbx_now_ns() - t;
@@ -310,14 +358,26 @@ static enum hl_err run(struct run *r, int argc, char **argv)
  * went out already (a batch's). */
 static void report(struct run *r, enum hl_err err)
 {
+	static const char try_help[] = "; try 'hlrun --help'";
 	struct cli_printed p;
 	struct cli_stats st;
 	struct cli_answer a;
 	size_t n = strlen(r->diag.msg);
 
-	if (err == HL_E_USAGE && !r->parsed)
-		snprintf(r->diag.msg + n, sizeof r->diag.msg - n, "; try 'hlrun --help'");
-	print_error(r->diag.msg);
+	if (err == HL_E_USAGE && !r->parsed) {
+		n = n < sizeof r->diag.msg - sizeof try_help ? n :
+							       sizeof r->diag.msg - sizeof try_help;
+		memcpy(r->diag.msg + n, try_help, sizeof try_help);
+	}
+	/* A batch that failed before its first answer: its initialisation's output, which
+	 * the first answer would have carried, goes where the guest's output goes. */
+	if (!r->opts.json && !r->answered && r->ninit_output > 0) {
+		FILE *to = tgt_config(r->target)->print_to;
+
+		fwrite(r->init_output, 1, r->ninit_output, to);
+		r->line_open = to == stderr && r->init_output[r->ninit_output - 1] != '\n';
+	}
+	print_error(r, r->diag.msg);
 	if (r->opts.json && !r->answered) {
 		a = answer(r, &p, &st);
 		cli_json_error(stdout, &a, err, r->diag.msg);
@@ -329,11 +389,13 @@ int main(int argc, char **argv)
 	static struct run r;
 	struct cli_stats st;
 	enum hl_err err;
+	int out_errno;
 
 	r.t_start = sbx_now_ns();
 	err = run(&r, argc, argv);
 	if (r.opts.stats && (!r.opts.json || r.opts.batch) && r.guest != NULL && !r.opts.list &&
 	    !r.opts.check) {
+		own_line(&r);
 		get_stats(&r, &st);
 		cli_print_stats(stderr, &st);
 	}
@@ -344,11 +406,15 @@ int main(int argc, char **argv)
 	cli_argmem_free(&r.argmem);
 	if (r.capture != NULL)
 		fclose(r.capture);
+	if (r.guest_err != NULL)
+		fclose(r.guest_err);
 	free(r.captured);
 	free(r.init_output);
-	if ((fflush(stdout) != 0 || ferror(stdout)) && err == HL_OK) {
-		err = hl_fail(&r.diag, HL_E_INTERNAL, "standard output: %s", strerror(errno));
-		print_error(r.diag.msg);
+	/* errno only when this flush fails: an earlier failure leaves just the error flag. */
+	out_errno = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
+	if (out_errno != 0 && err == HL_OK) {
+		err = hl_fail(&r.diag, HL_E_INTERNAL, "standard output: %s", strerror(out_errno));
+		print_error(&r, r.diag.msg);
 	}
 	fclose(stdout);
 	return cli_exit_status(err);

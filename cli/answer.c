@@ -64,7 +64,10 @@ static void put_ms(FILE *out, const char *key, uint64_t ns)
 static void put_stats(FILE *out, const struct cli_stats *s)
 {
 	fputs(",\"stats\":{\"kvm\":", out);
-	put_cstring(out, s->kvm);
+	if (s->kvm[0] != '\0')
+		put_cstring(out, s->kvm);
+	else
+		fputs("null", out);
 	if (s->cache_ignored != NULL) {
 		fputs(",\"cache_ignored\":", out);
 		put_cstring(out, s->cache_ignored);
@@ -89,7 +92,6 @@ static void close_answer(FILE *out, const struct cli_answer *a)
 	if (a->stats != NULL)
 		put_stats(out, a->stats);
 	fputs("}\n", out);
-	fflush(out);
 }
 
 void cli_json_result(FILE *out, const struct cli_answer *a, const struct hl_value *v)

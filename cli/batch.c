@@ -321,10 +321,12 @@ void cli_batch_print_result(FILE *out, const struct cli_batch_call *c,
 			    const struct hl_value *v, const struct cli_printed *printed)
 {
 	cli_json_result(out, &(struct cli_answer){ .id = c->id, .printed = printed }, v);
+	fflush(out);
 }
 
 void cli_batch_print_error(FILE *out, const struct cli_batch_call *c, enum hl_err err,
 			   const char *msg, const struct cli_printed *printed)
 {
 	cli_json_error(out, &(struct cli_answer){ .id = c->id, .printed = printed }, err, msg);
+	fflush(out);
 }

@@ -177,6 +177,8 @@ enum hl_err cli_batch_run(struct sbx *s, const struct ldr_guest *g, FILE *in, FI
 		err = one_line(&b, how, d);
 	}
 	free(b.line);
+	if (o->answered != NULL)
+		*o->answered = b.answered;
 	if (err == HL_OK && ferror(in))
 		err = hl_fail(d, HL_E_INTERNAL, "standard input: %s", strerror(errno));
 	if (err != HL_OK)

@@ -130,12 +130,15 @@ struct cli_answer {
 	const struct cli_stats *stats;     /* --stats */
 };
 
-/* Writes one line, {"ok":true,"type":T,"value":V} with a's members, and flushes out:
- * hlrun(1), JSON OUTPUT. */
+/* The JSON answers (hlrun(1), JSON OUTPUT), each one line on out, which the caller
+ * flushes and checks.  Strings are escaped as JSON needs and so is what a terminal acts
+ * on (DEL, C1 controls, bidirectional formatting); invalid UTF-8 becomes U+FFFD. */
+
+/* {"ok":true,"type":T,"value":V} with a's members. */
 void cli_json_result(FILE *out, const struct cli_answer *a, const struct hl_value *v);
 
-/* Writes one line, {"ok":false,"error":{"class":C,"status":N,"message":M}} with a's
- * members, and flushes out.  An err that is no error class is written as internal. */
+/* {"ok":false,"error":{"class":C,"status":N,"message":M}} with a's members.  An err that
+ * is no error class is written as internal. */
 void cli_json_error(FILE *out, const struct cli_answer *a, enum hl_err err, const char *msg);
 
 /* --save-snapshot --json: {"ok":true,"snapshot":FILE} with a's members. */
@@ -152,6 +155,9 @@ struct cli_check {
 	const struct ldr_guest *guest;
 };
 
+/* --check --json: {"ok":true,"kind":K,"snapshot":B,"memory":{...},"limits":{...},
+ * "host_functions":[...],"env":[names, never values],"files":[...],"print_to":S,
+ * "functions":[...]}. */
 void cli_json_check(FILE *out, const struct cli_check *c);
 
 /* --version --json: {"ok":true,"version":V,"abi":N,"kvm":K}; without a KVM (kvm NULL),
@@ -179,6 +185,7 @@ struct cli_batch_opts {
 	size_t *ncaptured;
 	const char *init_output; /* what the guest printed during its initialisation */
 	size_t ninit_output;
+	bool *answered;          /* set when an answer went out; may be NULL */
 };
 
 /* Answers each line of in on out, in order, with sandbox s of guest g, restoring s after

@@ -38,6 +38,11 @@ void cli_format_float(char *buf, size_t len, double x, bool single);
  * types. */
 bool cli_format_scalar(char *buf, size_t len, const struct hl_value *v);
 
+/* Whether a terminal or a text renderer acts on code point cp although it is valid
+ * UTF-8: the C1 controls (CSI is U+009B) and the bidirectional overrides and isolates,
+ * which reorder what is shown. */
+bool cli_acts(uint32_t cp);
+
 /* ---- UTF-8 ---------------------------------------------------------------------------- */
 
 #define CLI_UTF8_MAX 4 /* bytes of the longest sequence */

@@ -4,10 +4,7 @@
 #include "cli/cli.h"
 #include "cli/cli_internal.h"
 
-/* Code points a terminal or a text renderer acts on although they are valid UTF-8: the C1
- * controls (CSI is U+009B) and the bidirectional overrides and isolates, which reorder
- * what is shown. */
-static bool acts(uint32_t cp)
+bool cli_acts(uint32_t cp)
 {
 	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
 	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
@@ -26,7 +23,7 @@ void cli_put_message(FILE *f, const char *msg)
 
 		if (len == 1 && p[i] >= 0x20 && p[i] != 0x7f) {
 			fputc(p[i], f);
-		} else if (len > 1 && !acts(cp)) {
+		} else if (len > 1 && !cli_acts(cp)) {
 			fwrite(p + i, 1, len, f);
 		} else {
 			/* A control, or a byte that is no well-formed text: each byte alone. */

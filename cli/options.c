@@ -195,13 +195,32 @@ static enum hl_err short_options(int argc, char **argv, int *i, struct cli_opts 
 	return err;
 }
 
-/* After a failure at argv[i]: whether "--json" is among the options still to come. */
+/* Whether the option word a takes the next word as its value: a long option that takes
+ * one without "=", or a bundle whose last letter takes one without an attached value. */
+static bool takes_next(const char *a)
+{
+	const struct option *p = NULL;
+
+	if (a[1] == '-')
+		return strchr(a, '=') == NULL && (p = find_long(a + 2, strlen(a + 2))) != NULL &&
+		       p->value;
+	for (size_t j = 1; a[j] != '\0'; j++)
+		if ((p = find_short(a[j])) == NULL || p->value)
+			return p != NULL && a[j + 1] == '\0';
+	return false;
+}
+
+/* After a failure at argv[i]: whether "--json" is among the options still to come,
+ * skipping the values they take. */
 static bool json_later(int argc, char **argv, int i)
 {
 	for (i++; i < argc && argv[i][0] == '-' && argv[i][1] != '\0' &&
-		  strcmp(argv[i], "--") != 0; i++)
+		  strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			return true;
+		if (takes_next(argv[i]))
+			i++;
+	}
 	return false;
 }
 

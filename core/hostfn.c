@@ -50,7 +50,8 @@ static enum hl_err host_print(struct sbx *s, const struct hl_value *args,
 		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "HostPrint: output limit of %llu "
 				       "bytes (max_output) reached", (unsigned long long)max);
 	if (n > 0 && fwrite(args[0].data, 1, n, s->cfg.print_to) != n)
-		return hl_fail(d, HL_E_INTERNAL, "HostPrint: cannot write to standard output");
+		return hl_fail(d, HL_E_INTERNAL, "HostPrint: cannot write the guest's output: %s",
+			       strerror(errno));
 	s->printed += n;
 	o->val.u.i32 = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
 	return HL_OK;
@@ -278,12 +279,24 @@ static enum hl_err reply(struct sbx *s, const struct host_fn *f, struct sbx_host
 	return reply_error(s, HL_ERR_HOST_FAILED, o->msg, d);
 }
 
+/* The option that allows host function name, for a denial to name. */
+static const char *granted_by(const char *name, char *buf, size_t len)
+{
+	if (strcmp(name, "GetEnv") == 0)
+		return "--env NAME";
+	if (strcmp(name, "ReadFile") == 0)
+		return "--dir PATH";
+	snprintf(buf, len, "--allow %s", name);
+	return buf;
+}
+
 enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d)
 {
 	static const struct hl_message empty;
 	struct hl_message call = empty;
 	struct sbx_host_out o = { .code = 0 };
 	const struct host_fn *f;
+	char opt[48];
 	enum hlw_status st;
 	enum hl_err err;
 
@@ -298,7 +311,7 @@ enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d)
 	}
 	if (!sbx_allows(s, f->name)) {
 		snprintf(o.msg, sizeof o.msg, "%s is not allowed by the manifest (host_functions) "
-			 "or --allow %s", f->name, f->name);
+			 "or an option (%s)", f->name, granted_by(f->name, opt, sizeof opt));
 		return reply_error(s, HL_ERR_HOST_DENIED, o.msg, d);
 	}
 	if (!types_match(f, &call))

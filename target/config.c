@@ -42,7 +42,7 @@ static enum hl_err set_allowed(struct tgt *t, const struct tgt_request *req,
 		if (!sbx_host_function_exists(req->allow[i]))
 			return hl_fail(d, HL_E_USAGE, "--allow %s: no such host function",
 				       req->allow[i]);
-		t->allowed[n++] = req->allow[i];
+		add_once(t->allowed, &n, req->allow[i]);
 	}
 	if (req->nenv > 0)
 		add_once(t->allowed, &n, "GetEnv");

@@ -145,10 +145,14 @@ UNUSED static void expect_error(struct fixture *f, enum hl_err err, const char *
 UNUSED static void expect_denied(struct fixture *f, enum hl_err err, const char *fn,
 				 const char *host_fn)
 {
-	char msg[200];
+	char msg[200], opt[40];
 
-	snprintf(msg, sizeof msg, "%s is not allowed by the manifest (host_functions) or "
-		 "--allow %s", host_fn, host_fn);
+	if (strcmp(host_fn, "GetEnv") == 0 || strcmp(host_fn, "ReadFile") == 0)
+		snprintf(opt, sizeof opt, "%s", host_fn[0] == 'G' ? "--env NAME" : "--dir PATH");
+	else
+		snprintf(opt, sizeof opt, "--allow %s", host_fn);
+	snprintf(msg, sizeof msg, "%s is not allowed by the manifest (host_functions) or an "
+		 "option (%s)", host_fn, opt);
 	expect_error(f, err, fn, E_DENIED, msg);
 }
 

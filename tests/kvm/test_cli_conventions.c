@@ -203,8 +203,8 @@ Test(conventions, env_grants_one_variable)
 	cr_assert_null(strstr(o.err, "secret"), "%s", o.err);
 	outcome_free(&o);
 	o = hlrun(GUEST, "GetEnv", "HLRUN_TEST_GRANT", NULL);
-	expect_fail(&o, 1, "GetEnv is not allowed by the manifest (host_functions) or --allow "
-		    "GetEnv", NULL);
+	expect_fail(&o, 1, "GetEnv is not allowed by the manifest (host_functions) or an option "
+		    "(--env NAME)", NULL);
 	outcome_free(&o);
 	o = hlrun("--env", "HLRUN-TEST", GUEST, "GetEnv", "X", NULL);
 	expect_fail(&o, 2, "option --env HLRUN-TEST: not a variable name", NULL);
@@ -230,9 +230,37 @@ Test(conventions, dir_grants_what_lies_below)
 	expect_fail(&o, 1, "ReadFile: '" DIR "/data/../a.txt' is outside the files granted", NULL);
 	outcome_free(&o);
 	o = hlrun(GUEST, "ReadFile", DIR "/data/b.txt", NULL);
-	expect_fail(&o, 1, "ReadFile is not allowed", NULL);
+	expect_fail(&o, 1, "ReadFile is not allowed by the manifest (host_functions) or an option "
+		    "(--dir PATH)", NULL);
 	outcome_free(&o);
 	o = hlrun("--dir", DIR "/data", "--dir", DIR "/data", GUEST, "ReadFile", "x", NULL);
 	expect_fail(&o, 2, "option --dir " DIR "/data given twice", NULL);
 	outcome_free(&o);
+}
+
+/* The guest's output and hlrun's own lines share standard error: hlrun's always start a
+ * line of their own, after a call and after an initialisation that failed, also in a
+ * batch that never answered. */
+Test(conventions, hlrun_lines_start_their_own_line)
+{
+	const char *ten = put("ten.yaml", "guest: ../../" GUEST "\nhost_functions: [HostPrint]\n"
+			      "limits: {max_output: 10}\n");
+	char want[1200];
+	struct outcome o;
+
+	put("badinit.yaml", "guest: ../../tests/guests/bin/badinitguest.elf\n"
+	    "host_functions: [GetEnv, HostPrint]\nenv: [BADINIT]\nlimits: {max_output: 1000}\n");
+	expect(hlrun(ten, "PrintTimes", "ab", "6", NULL), 1, "",
+	       "ababababab\nhlrun: " DIR "/ten.yaml: PrintTimes failed (guest error 65540): "
+	       "HostPrint: output limit of 10 bytes (max_output) reached\n");
+	memset(want, 'f', 1000);
+	snprintf(want + 1000, sizeof want - 1000, "\nhlrun: " DIR "/badinit.yaml: init: timed "
+		 "out after 1000 ms\n");
+	for (int batch = 0; batch < 2; batch++) {
+		o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c", batch ?
+			"BADINIT=flood exec \"$0\" -t 1s --batch " DIR "/badinit.yaml </dev/null" :
+			"BADINIT=flood exec \"$0\" -t 1s " DIR "/badinit.yaml Ok", hlrun_bin(),
+			NULL });
+		expect(o, 124, "", want);
+	}
 }

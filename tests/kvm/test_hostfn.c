@@ -223,7 +223,8 @@ Test(hostfn, print_to_a_stream_that_fails)
 	f.cfg.print_to = f.out;
 	start(&f);
 	cr_assert_eq(call_str(&f, "PrintOutput", "lost", &res), HL_E_INTERNAL);
-	cr_assert_str_eq(f.d.msg, "HostPrint: cannot write to standard output");
+	cr_assert_str_eq(f.d.msg, "HostPrint: cannot write the guest's output: No space left on "
+			 "device");
 	cr_assert(sbx_poisoned(f.sbx));
 	finish(&f);
 }

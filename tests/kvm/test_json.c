@@ -152,6 +152,25 @@ Test(json, a_failed_initialisation_keeps_what_it_printed)
 	outcome_free(&o);
 }
 
+/* Messages are escaped as JSON needs, and so is what a terminal would act on. */
+Test(json, an_error_message_is_escaped)
+{
+	expect(hlrun("--json", "--print-to", "stdout", GUEST, "Fail", "a\"b\\c\x7f\xc2\x9b\xe2\x80\xae",
+		     NULL), 1, "{\"ok\":false,\"error\":{\"class\":\"guest\",\"status\":1,\"message\":"
+	       "\"" GUEST ": Fail failed (guest error 1): a\\\"b\\\\c\\u007f\\u009b\\u202e\"}}\n",
+	       "hlrun: " GUEST ": Fail failed (guest error 1): a\"b\\c\\x7f\\xc2\\x9b\\xe2\\x80"
+	       "\\xae\n");
+}
+
+/* A batch that fails before its first answer, even in reading its input, answers with
+ * the error. */
+Test(json, a_batch_that_cannot_read_its_input)
+{
+	expect_json_error(run_argv(NULL, 0, (const char *const[]){ "sh", "-c",
+		"exec \"$0\" --json --batch " GUEST " </", hlrun_bin(), NULL }), 125,
+		"internal", "standard input: Is a directory");
+}
+
 /* ---- --list, --check, --save-snapshot, --version ------------------------------------ */
 
 /* The exports, in --list's order, each with its types. */
@@ -204,6 +223,13 @@ Test(json, check_reports_the_configuration)
 		  "--print-to", "stdout", GUEST, NULL);
 	cr_assert_null(strstr(o.out, "secret"), "%s", o.out);
 	expect(o, 0, want, "");
+	/* Each host function once, however often it is allowed. */
+	o = hlrun("--json", "--check", "--allow", "HostPrint", "--allow=GetTimeNs", "--allow",
+		  "GetTimeNs", GUEST, NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert(strstr(o.out, ",\"host_functions\":[\"HostPrint\",\"GetTimeNs\"],") != NULL,
+		  "%s", o.out);
+	outcome_free(&o);
 	outcome_free(&list);
 	o = hlrun("--json", "--check", DIR "/missing.yaml", NULL);
 	expect_json_error(o, 3, "invalid", "missing.yaml");
@@ -313,6 +339,11 @@ Test(stats, in_the_json_not_on_standard_error)
 	stats = "{\"ok\":false,\"error\":{\"class\":\"crash\",";
 	cr_assert(strncmp(o.out, stats, strlen(stats)) == 0, "%s", o.out);
 	cr_assert(strstr(o.out, "},\"stats\":{\"kvm\":\"") != NULL, "%s", o.out);
+	outcome_free(&o);
+	/* A run that stops before any KVM has none to name. */
+	o = hlrun("--json", "--stats", GUEST, "Add", "1", "x", NULL);
+	cr_assert_eq(o.status, 2, "%s", o.err);
+	cr_assert(strstr(o.out, "},\"stats\":{\"kvm\":null,\"elf_ms\":") != NULL, "%s", o.out);
 	outcome_free(&o);
 }
 

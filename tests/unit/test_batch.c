@@ -85,7 +85,7 @@ ParameterizedTestParameters(batch, accepts)
 		{ "{\"function\":\"Echo\",\"args\":[\"\\u00e9\\ud83d\\ude00\xc3\xa9\"]}", "",
 		  "\"\xc3\xa9\xf0\x9f\x98\x80\xc3\xa9\"" },
 		{ "{\"function\":\"Echo\",\"args\":[\"a\\\"b\\\\c\\/\\n\\t\\b\\f\\r\\u0001\\u001F"
-		  "\x7f\"]}", "", "\"a\\\"b\\\\c/\\n\\t\\b\\f\\r\\u0001\\u001f\x7f\"" },
+		  "\x7f\"]}", "", "\"a\\\"b\\\\c/\\n\\t\\b\\f\\r\\u0001\\u001f\\u007f\"" },
 		{ "{\"function\":\"EchoBytes\",\"args\":[\"AAECAw==\"]}", "", "\"AAECAw==\"" },
 		{ "{\"function\":\"EchoBytes\",\"args\":[\"\"]}", "", "\"\"" },
 		{ "{\"function\":\"EchoBytes\",\"args\":[\"/+8=\"]}", "", "\"/+8=\"" },

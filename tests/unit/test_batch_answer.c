@@ -61,7 +61,12 @@ ParameterizedTestParameters(batch, result_line)
 		  "\"\"}\n" },
 		{ HL_T_STRING, .data = "\"\\/\b\f\n\r\t\x01\x1f\x7f", .len = 11, .want = "{\"ok\":"
 		  "true,\"type\":\"string\",\"value\":\"\\\"\\\\/\\b\\f\\n\\r\\t\\u0001\\u001f"
-		  "\x7f\"}\n" },
+		  "\\u007f\"}\n" },
+		/* What a terminal acts on, valid UTF-8 though it is, is escaped too: DEL above,
+		 * C1 controls (CSI), bidirectional overrides and isolates. */
+		{ HL_T_STRING, .data = "a\xc2\x9b" "b\xe2\x80\xae" "c\xe2\x81\xa6\xd8\x9c\xc2\xa0",
+		  .len = 15, .want = "{\"ok\":true,\"type\":\"string\",\"value\":\"a\\u009bb"
+		  "\\u202ec\\u2066\\u061c\xc2\xa0\"}\n" },
 		{ HL_T_STRING, .data = "a\0b", .len = 3, .want = "{\"ok\":true,\"type\":\"string\","
 		  "\"value\":\"a\\u0000b\"}\n" },
 		{ HL_T_STRING, .data = "\xc3\xa9\xf0\x9f\x98\x80", .len = 6, .want = "{\"ok\":"

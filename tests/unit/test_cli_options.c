@@ -223,6 +223,12 @@ Test(cli, json_survives_a_bad_option)
 		{ "hlrun --json --bogus G F", true },
 		{ "hlrun --bogus --json G F", true },
 		{ "hlrun -t 1x -l --json G", true },
+		/* Values of the options after the bad one are skipped, not taken for GUEST. */
+		{ "hlrun --bogus -t 1s --json G F", true },
+		{ "hlrun --bogus --timeout 1s --env A=b -lt 2 --json G", true },
+		{ "hlrun --bogus -t1s --dir=d --json G", true },
+		/* A value that looks like --json is a value. */
+		{ "hlrun --bogus --save-snapshot --json G", false },
 		{ "hlrun --bogus G F --json", false },
 		{ "hlrun --bogus -- --json F", false },
 	};
