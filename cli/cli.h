@@ -30,6 +30,7 @@ struct cli_opts {
 	int ndirs;
 	const char *print_to;      /* --print-to: "stdout", "stderr" or NULL */
 	const char *save_snapshot; /* --save-snapshot FILE */
+	const char *core;          /* --core FILE */
 	bool list, check, stats, help, version, no_seccomp, batch, keep_state, json;
 };
 

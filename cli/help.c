@@ -59,6 +59,8 @@ void cli_help(FILE *f)
 	      "                          below it, or a file (repeatable; allows ReadFile)\n"
 	      "      --print-to STREAM   where the guest's HostPrint writes: stderr (the\n"
 	      "                          default) or stdout\n"
+	      "      --core FILE         when the guest crashes or times out, write its ELF\n"
+	      "                          core to FILE (a new file) for gdb GUEST FILE\n"
 	      "      --stats             print the KVM and the time of each phase to\n"
 	      "                          standard error (into the JSON with --json)\n"
 	      "      --no-seccomp        UNSAFE, for debugging: do not confine hlrun itself\n"

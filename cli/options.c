@@ -8,7 +8,8 @@
 enum opt_id {
 	OPT_MANIFEST, OPT_BATCH, OPT_KEEP_STATE, OPT_SAVE_SNAPSHOT, OPT_CHECK, OPT_LIST,
 	OPT_JSON, OPT_TIMEOUT, OPT_HEAP, OPT_STACK, OPT_INPUT_SIZE, OPT_OUTPUT_SIZE, OPT_ALLOW,
-	OPT_ENV, OPT_DIR, OPT_PRINT_TO, OPT_STATS, OPT_NO_SECCOMP, OPT_HELP, OPT_VERSION,
+	OPT_ENV, OPT_DIR, OPT_PRINT_TO, OPT_CORE, OPT_STATS, OPT_NO_SECCOMP, OPT_HELP,
+	OPT_VERSION,
 };
 
 /* Every option, as --help lists them (tests/docs/check reads this table). */
@@ -34,6 +35,7 @@ static const struct option {
 	{ 0, "env", true, OPT_ENV },
 	{ 0, "dir", true, OPT_DIR },
 	{ 0, "print-to", true, OPT_PRINT_TO },
+	{ 0, "core", true, OPT_CORE },
 	{ 0, "stats", false, OPT_STATS },
 	{ 0, "no-seccomp", false, OPT_NO_SECCOMP },
 	{ 'h', "help", false, OPT_HELP },
@@ -119,6 +121,12 @@ static enum hl_err apply(const struct option *p, const char *opt, const char *v,
 		o->manifest = true;
 		return HL_OK;
 	case OPT_SAVE_SNAPSHOT: o->save_snapshot = v; return HL_OK;
+	case OPT_CORE:
+		if (*v == '\0')
+			return hl_fail(d, HL_E_USAGE, "option %s needs a file, not an empty name",
+				       opt);
+		o->core = v;
+		return HL_OK;
 	case OPT_TIMEOUT: return hl_parse_duration(v, &o->timeout_ms, d);
 	case OPT_HEAP: return hl_parse_size(v, &o->heap, d);
 	case OPT_STACK: return hl_parse_size(v, &o->stack, d);

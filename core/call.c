@@ -95,6 +95,18 @@ static enum hl_err on_other_exit(struct sbx *s, const struct hv_exit *ex, struct
 	}
 }
 
+/* The guest's registers where it stopped: a reported exception's, or the vCPU's. */
+static void dump_core(struct sbx *s, const struct hv_exit *ex, struct hl_diag *d)
+{
+	struct hv_regs r;
+	struct hl_diag rd = { 0 };
+
+	if (ex->kind == HV_EXIT_EXCEPTION)
+		r = ex->fault.regs;
+	sbx_dump_core(s, ex->kind == HV_EXIT_EXCEPTION ||
+			 hv_get_regs(s->vm, &r, &rd) == HL_OK ? &r : NULL, d);
+}
+
 enum hl_err sbx_run(struct sbx *s, uint32_t *value, struct hl_diag *d)
 {
 	struct hv_exit ex;
@@ -117,6 +129,8 @@ enum hl_err sbx_run(struct sbx *s, uint32_t *value, struct hl_diag *d)
 	}
 	if (sbx_timer_arm(&s->timer, 0, err == HL_OK ? d : NULL) != HL_OK && err == HL_OK)
 		err = HL_E_INTERNAL;
+	if (err == HL_E_CRASH || err == HL_E_TIMEOUT)
+		dump_core(s, &ex, d);
 	return err == HL_OK ? HL_OK : poison(s, err);
 }
 

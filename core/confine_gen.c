@@ -82,16 +82,17 @@ static const int allowed_syscalls[] = {
 };
 
 /* The first stage only: opening the target, /dev/kvm, ReadFile's entries, a snapshot's
- * temporary file and key (and making its directory); memory files and their seals; the
- * timer; random bytes; the snapshot helper (a double fork over a socket pair, which
- * renames or removes the file); installing the second stage. */
+ * or core file's temporary file and key (and making its directory); memory files and
+ * their seals; the timer; random bytes; the helper of such a file (a double fork over a
+ * socket pair, which renames, links or removes it); installing the second stage. */
 static const int setup_syscalls[] = {
 	SCMP_SYS(openat), SCMP_SYS(readlink), SCMP_SYS(getcwd), SCMP_SYS(access),
 	SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(statx),
 	SCMP_SYS(mkdir), SCMP_SYS(pread64), SCMP_SYS(memfd_create), SCMP_SYS(ftruncate),
 	SCMP_SYS(fcntl), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(timer_create),
 	SCMP_SYS(getrandom), SCMP_SYS(wait4), SCMP_SYS(pipe2), SCMP_SYS(dup2), SCMP_SYS(dup3),
-	SCMP_SYS(close_range), SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(unlink),
+	SCMP_SYS(close_range), SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(link),
+	SCMP_SYS(linkat), SCMP_SYS(unlink),
 	SCMP_SYS(unlinkat), SCMP_SYS(fsync), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
 	SCMP_SYS(set_robust_list), SCMP_SYS(seccomp),
 #ifdef __SANITIZE_ADDRESS__

@@ -57,10 +57,16 @@ struct sbx_config {
 	 * the helper process that renames it into place started, before confinement: then
 	 * hlrun itself may create, rename or remove no file. */
 	const char *save_path;
+	/* The ELF core file written when the guest first crashes or times out while it runs
+	 * (an exception, an abort, a protocol violation, the time limit), or NULL: its
+	 * memory and its registers there, for gdb with the guest's ELF.  Prepared as
+	 * save_path is, and published only where no file of its name is. */
+	const char *core_path;
+	const char *core_name; /* the guest ELF's file name, which gdb matches, or NULL */
 	struct sbx_policy policy;
 };
 
-/* Fills cfg with the defaults above: no timeout, /dev/kvm, HostPrint to stdout and
+/* Fills cfg with the defaults above: no timeout, /dev/kvm, HostPrint to stderr and
  * allowed (as in Hyperlight), no other host function, no variable, no file,
  * SBX_DEFAULT_MAX_OUTPUT. */
 void sbx_config_default(struct sbx_config *cfg);

@@ -80,6 +80,7 @@ struct sbx {
 	char *cwd;
 	/* Saving (cfg.save_path): the file being written, and the user's snapshot key. */
 	struct snap_out *save_out;
+	struct snap_out *core_out; /* cfg.core_path's file, until a crash publishes it */
 	uint8_t key[32];
 	bool have_key;
 };
@@ -169,6 +170,18 @@ bool sbx_allows(const struct sbx *s, const char *name);
 
 /* Describes a CPU exception that ring 0 reported as an HL_E_CRASH (HL_E_INTERNAL when it
  * happened in ring 0 itself). */
+/* Creates cfg.core_path's temporary file and its helper, before confinement.  Errors:
+ * those of snap_out_open(). */
+enum hl_err sbx_core_prepare(struct sbx *s, struct hl_diag *d);
+
+/* Removes the core file's temporary file unless it was published.  Accepts none. */
+void sbx_core_close(struct sbx *s);
+
+/* Writes the core file (cfg.core_path) of s with the guest's registers r (NULL: they
+ * could not be read), once, and says at the end of d's message where it went or why it
+ * did not.  Nothing without cfg.core_path or after the first. */
+void sbx_dump_core(struct sbx *s, const struct hv_regs *r, struct hl_diag *d);
+
 enum hl_err sbx_exception(struct sbx *s, const struct hv_fault *f, struct hl_diag *d);
 
 /* Creates the sandbox for g under cfg, which the caller has checked: from snap's memory

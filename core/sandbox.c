@@ -177,6 +177,9 @@ static enum hl_err create(struct sbx *s, const struct sbx_snapshot *snap,
 	 * open. */
 	enum hl_err err = s->cfg.save_path != NULL ? sbx_save_prepare(s, d) : HL_OK;
 
+	if (err == HL_OK && s->cfg.core_path != NULL)
+		err = sbx_core_prepare(s, d);
+
 	if (err == HL_OK)
 		err = hv_open(s->cfg.kvm_path, &s->vm, d);
 
@@ -257,6 +260,7 @@ void sbx_destroy(struct sbx *s)
 	sbx_timer_fini(&s->timer);
 	sbx_files_close(s);
 	sbx_save_close(s);
+	sbx_core_close(s);
 	hv_destroy(s->vm);
 	if (s->mem != NULL)
 		munmap(s->mem, s->layout.mem_size);

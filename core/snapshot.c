@@ -360,7 +360,8 @@ static enum hl_err saved_runs(const struct sbx *s, struct snap_extent **runs, si
 enum hl_err sbx_save_prepare(struct sbx *s, struct hl_diag *d)
 {
 	bool found;
-	enum hl_err err = snap_out_open(s->cfg.save_path, &s->save_out, d);
+	enum hl_err err = snap_out_open(s->cfg.save_path, "snapshot", false, &s->save_out,
+					d);
 
 	if (err == HL_OK)
 		err = snap_key(true, s->key, &found, d);

@@ -106,15 +106,26 @@ void snap_mac(const uint8_t *buf, size_t len, const uint8_t key[SNAP_KEY_SIZE],
 enum hl_err snap_key(bool create, uint8_t key[SNAP_KEY_SIZE], bool *found,
 		     struct hl_diag *d);
 
-/* A snapshot file being written: its temporary file beside the final path, and the
- * helper process, started with it, that alone can rename it into place or remove it. */
+/* A file being written (a snapshot, a core file): its temporary file beside the final
+ * path, and the helper process, started with it, that alone can put it in place or
+ * remove it. */
 struct snap_out;
 
 /* Creates path's temporary file (mode 0600) and starts the helper: before confinement,
- * so that hlrun itself needs no right to create, rename or remove files after it.
- * Errors: HL_E_USAGE when path's directory cannot take the file (the message names path
- * and why), HL_E_INTERNAL. */
-enum hl_err snap_out_open(const char *path, struct snap_out **out, struct hl_diag *d);
+ * so that hlrun itself needs no right to create, rename or remove files after it.  An
+ * exclusive file is published only where no file of its name is (link(2)); otherwise it
+ * replaces one (rename(2)).  what names the file in messages ("snapshot").  Errors:
+ * HL_E_USAGE when path's directory cannot take the file (the message names path and
+ * why), HL_E_INTERNAL. */
+enum hl_err snap_out_open(const char *path, const char *what, bool exclusive,
+			  struct snap_out **out, struct hl_diag *d);
+
+/* The temporary file's descriptor, to write it. */
+int snap_out_fd(const struct snap_out *o);
+
+/* Has the helper put the written file in place.  Errors: HL_E_USAGE naming path and why
+ * (an exclusive file whose name is taken: EEXIST). */
+enum hl_err snap_out_publish(struct snap_out *o, struct hl_diag *d);
 
 /* Removes the temporary file unless snap_write() published it, and lets the helper go.
  * Accepts NULL. */

@@ -23,13 +23,16 @@ struct snap_out {
 	int cmd;        /* to the helper: 'p' publishes; end of file removes.  A socket:
 			 * sent to with MSG_NOSIGNAL, a helper gone is an error, not SIGPIPE */
 	int res;        /* from the helper: 0 or the errno of its rename */
+	bool exclusive; /* published beside any file of that name, never over it */
+	const char *what; /* in messages: "snapshot" */
 	bool published;
 };
 
-/* The helper: the one process that renames or removes the temporary file, and only the
- * names it was started with, whatever becomes of hlrun.  Waits for one command on fd 0
- * and answers on fd 1. */
-__attribute__((noreturn)) static void helper(const char *tmp, const char *path)
+/* The helper: the one process that renames (or, exclusive, links) or removes the
+ * temporary file, and only the names it was started with, whatever becomes of hlrun.
+ * Waits for one command on fd 0 and answers on fd 1. */
+__attribute__((noreturn)) static void helper(const char *tmp, const char *path,
+					     bool exclusive)
 {
 	char c = 0;
 	ssize_t r;
@@ -37,8 +40,10 @@ __attribute__((noreturn)) static void helper(const char *tmp, const char *path)
 
 	while ((r = read(0, &c, 1)) < 0 && errno == EINTR)
 		;
-	if (r == 1 && c == 'p' && rename(tmp, path) == 0) {
+	if (r == 1 && c == 'p' && (exclusive ? link(tmp, path) : rename(tmp, path)) == 0) {
 		e = 0;
+		if (exclusive)
+			unlink(tmp);
 	} else {
 		e = r == 1 && c == 'p' ? errno : ECANCELED;
 		unlink(tmp);
@@ -64,7 +69,7 @@ static int start_helper(struct snap_out *o, int cmd_r, int res_w)
 		if (dup2(cmd_r, 0) < 0 || dup2(res_w, 1) < 0 ||
 		    close_range(2, ~0u, 0) != 0)
 			_exit(1);
-		helper(o->tmp, o->path);
+		helper(o->tmp, o->path, o->exclusive);
 	}
 	while ((got = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
 		;
@@ -73,7 +78,8 @@ static int start_helper(struct snap_out *o, int cmd_r, int res_w)
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : ECHILD;
 }
 
-enum hl_err snap_out_open(const char *path, struct snap_out **out, struct hl_diag *d)
+enum hl_err snap_out_open(const char *path, const char *what, bool exclusive,
+			  struct snap_out **out, struct hl_diag *d)
 {
 	struct snap_out *o = calloc(1, sizeof *o);
 	int cmd[2] = { -1, -1 }, res[2] = { -1, -1 };
@@ -83,6 +89,8 @@ enum hl_err snap_out_open(const char *path, struct snap_out **out, struct hl_dia
 	if (o == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "%s: out of memory", path);
 	o->fd = o->cmd = o->res = -1;
+	o->what = what;
+	o->exclusive = exclusive;
 	if ((o->path = strdup(path)) == NULL || asprintf(&o->tmp, "%s.XXXXXX", path) < 0) {
 		o->tmp = NULL;
 		snap_out_close(o);
@@ -90,7 +98,7 @@ enum hl_err snap_out_open(const char *path, struct snap_out **out, struct hl_dia
 	}
 	o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (o->fd < 0) {
-		err = hl_fail(d, HL_E_USAGE, "%s: cannot create snapshot: %s", path,
+		err = hl_fail(d, HL_E_USAGE, "%s: cannot create %s: %s", path, what,
 			      strerror(errno));
 		free(o->tmp);
 		o->tmp = NULL;
@@ -134,13 +142,18 @@ static int ask_helper(struct snap_out *o, char c)
 	return r == sizeof e ? e : EPIPE;
 }
 
-static enum hl_err publish(struct snap_out *o, struct hl_diag *d)
+int snap_out_fd(const struct snap_out *o)
+{
+	return o->fd;
+}
+
+enum hl_err snap_out_publish(struct snap_out *o, struct hl_diag *d)
 {
 	int e = ask_helper(o, 'p');
 
 	o->published = e == 0;
 	if (e != 0)
-		return hl_fail(d, HL_E_USAGE, "%s: cannot write snapshot: %s", o->path,
+		return hl_fail(d, HL_E_USAGE, "%s: cannot write %s: %s", o->path, o->what,
 			       strerror(e));
 	return HL_OK;
 }
@@ -364,7 +377,7 @@ enum hl_err snap_write(struct snap_out *o, const struct snap_source *src, struct
 				      strerror(errno));
 	}
 	if (err == HL_OK)
-		err = publish(o, d);
+		err = snap_out_publish(o, d);
 	snap_free(f);
 	free(meta);
 	return err;

@@ -9,6 +9,7 @@ _Static_assert(HV_IOCTL_TYPE == KVMIO, "KVM's ioctl type");
 
 const struct hv_ioctl hv_run_ioctls[] = {
 	{ HV_FD_VCPU, KVM_RUN },
+	{ HV_FD_VCPU, KVM_GET_REGS },
 	{ HV_FD_VCPU, KVM_GET_SREGS },
 	{ HV_FD_VCPU, KVM_GET_XSAVE },
 	{ HV_FD_VCPU, KVM_SET_XSAVE },

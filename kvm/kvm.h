@@ -127,6 +127,11 @@ struct hv_regs {
  * in the run area: no system call.  Errors: none today. */
 enum hl_err hv_set_regs(struct hv_vm *vm, const struct hv_regs *r, struct hl_diag *d);
 
+/* Reads the general registers where the vCPU stopped: after a port exit or an
+ * interrupted run, the guest's own (after a reported exception, ring 0's: use the
+ * fault's).  Errors: HL_E_INTERNAL. */
+enum hl_err hv_get_regs(struct hv_vm *vm, struct hv_regs *r, struct hl_diag *d);
+
 /* The part of the vCPU's state the guest can change from ring 3, which a snapshot keeps
  * and a restore puts back: the data segment registers (with FS and GS bases) and the
  * x87/SSE/AVX state, and the XCR0 it was taken under.  Everything else (control and

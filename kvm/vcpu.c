@@ -214,6 +214,16 @@ enum hl_err hv_set_regs(struct hv_vm *vm, const struct hv_regs *r, struct hl_dia
 	return HL_OK;
 }
 
+enum hl_err hv_get_regs(struct hv_vm *vm, struct hv_regs *r, struct hl_diag *d)
+{
+	struct kvm_regs k;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &k) < 0)
+		return hl_fail(d, HL_E_INTERNAL, "KVM_GET_REGS: %s", strerror(errno));
+	*r = regs_of(&k);
+	return HL_OK;
+}
+
 enum hl_err hv_set_kick_signal(struct hv_vm *vm, int signo, struct hl_diag *d)
 {
 	/* The kernel's sigset is 64 bits on x86-64; glibc's sigset_t is larger. */

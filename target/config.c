@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Appends name to the n names of list, unless it is there. */
 static void add_once(const char **list, size_t *n, const char *name)
@@ -86,6 +87,14 @@ static enum hl_err set_grants(struct tgt *t, const struct tgt_request *req,
 	return HL_OK;
 }
 
+/* The file name of the guest ELF at path (NULL: none), which a core file carries. */
+static const char *core_name(const char *path)
+{
+	const char *slash = path != NULL ? strrchr(path, '/') : NULL;
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 /* A setting from the manifest, then from the command line; 0 in either is "not set". */
 static void merge(uint64_t *dst, uint64_t from_manifest, uint64_t from_cli)
 {
@@ -133,6 +142,13 @@ enum hl_err tgt_configure(struct tgt *t, const struct tgt_request *req, struct h
 	merge(&cfg->timeout_ms, m->timeout_ms, req->timeout_ms);
 	cfg->print_to = (req->print_to ? req->print_to : m->print_to) == TGT_STREAM_STDOUT ?
 			stdout : stderr;
+	cfg->core_path = req->core_path != NULL ? req->core_path : m->core;
+	cfg->core_name = core_name(t->mf != NULL ? t->mf->guest :
+				   t->kind == TGT_ELF ? req->path : NULL);
+	/* A core file is never written over another file: say so before anything runs. */
+	if (cfg->core_path != NULL && access(cfg->core_path, F_OK) == 0)
+		return hl_fail(d, HL_E_USAGE, "%s: a file of that name exists; hlrun writes a "
+			       "core file only as a new file", cfg->core_path);
 	err = set_allowed(t, req, &cfg->policy, d);
 	if (err == HL_OK)
 		err = set_grants(t, req, &cfg->policy, d);

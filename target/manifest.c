@@ -22,6 +22,7 @@ void mf_free(struct mf_manifest *m)
 	free(m->path);
 	free(m->guest);
 	free(m->snapshot);
+	free(m->core);
 	free_list(m->host_functions, m->nhost_functions);
 	free_list(m->env, m->nenv);
 	free_list(m->files, m->nfiles);

@@ -37,6 +37,7 @@ struct mf_manifest {
 	char **files;                        /* resolved as above, no duplicates */
 	size_t nfiles;
 	enum tgt_stream print_to;            /* where HostPrint writes; UNSET = not set */
+	char *core;                          /* the core file, resolved as above, or NULL */
 };
 
 /* Reads the manifest at path (a regular file of at most MF_MAX_SIZE bytes) and parses it

@@ -24,7 +24,7 @@ struct key {
 	const struct section *section; /* the keys of a mapping value */
 };
 
-#define MF_MAX_KEYS 9
+#define MF_MAX_KEYS 10
 
 struct section {
 	const char *where;             /* in messages: " in memory" */
@@ -72,6 +72,13 @@ static enum hl_err parse_guest(struct mf_parser *p, const struct key *k)
 static enum hl_err parse_snapshot(struct mf_parser *p, const struct key *k)
 {
 	return parse_path(p, k, &p->m->snapshot, &p->m->snapshot_line, &p->m->snapshot_col);
+}
+
+static enum hl_err parse_core(struct mf_parser *p, const struct key *k)
+{
+	int line, col;
+
+	return parse_path(p, k, &p->m->core, &line, &col);
 }
 
 static enum hl_err parse_sha256(struct mf_parser *p, const struct key *k)
@@ -356,6 +363,7 @@ static const struct key top_keys[] = {
 	{ "env", "env", parse_env, 0, 0, 0, NULL },
 	{ "files", "files", parse_files, 0, 0, 0, NULL },
 	{ "print_to", "print_to", parse_print_to, 0, 0, 0, NULL },
+	{ "core", "core", parse_core, 0, 0, 0, NULL },
 };
 
 static const struct section top_section = {

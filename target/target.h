@@ -41,6 +41,7 @@ struct tgt_request {
 				   * relative to the working directory; they allow ReadFile */
 	size_t ndirs;
 	enum tgt_stream print_to; /* overrides the manifest's; stderr when neither says */
+	const char *core_path;    /* --core's file, over the manifest's core */
 	bool no_seccomp;
 	bool batch;
 	const char *save_path;    /* --save-snapshot's file */

@@ -138,7 +138,7 @@ static inline enum hl_err save_to(const char *path, const struct snap_source *sr
 				  struct hl_diag *d)
 {
 	struct snap_out *o;
-	enum hl_err err = snap_out_open(path, &o, d);
+	enum hl_err err = snap_out_open(path, "snapshot", false, &o, d);
 
 	if (err == HL_OK)
 		err = snap_write(o, src, d);

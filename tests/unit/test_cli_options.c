@@ -185,6 +185,8 @@ ParameterizedTestParameters(cli, parse_rejects)
 		  "option --env : not a variable name ([A-Za-z_][A-Za-z0-9_]*)" },
 		{ "hlrun --env A --env A=1 G F", "option --env A given twice" },
 		{ "hlrun --dir= G F", "option --dir needs a path, not an empty one" },
+		{ "hlrun --core= G F", "option --core needs a file, not an empty name" },
+		{ "hlrun --core", "option --core needs a value" },
 		{ "hlrun --dir d --dir=d G F", "option --dir d given twice" },
 		{ "hlrun -t 2x G F",
 		  "bad duration '2x' (use a number with ms, s, m or h, e.g. 500ms or 2s)" },
@@ -281,6 +283,9 @@ Test(cli, env_and_dir_grants_in_order)
 	cr_assert_str_eq(o.print_to, "stderr");
 	parse_ok(&c, &o, "hlrun --print-to=stdout G F");
 	cr_assert_str_eq(o.print_to, "stdout");
+	cr_assert_null(o.core);
+	parse_ok(&c, &o, "hlrun --core a.core --core=b.core G F");
+	cr_assert_str_eq(o.core, "b.core");
 }
 
 Test(cli, check_takes_one_operand)

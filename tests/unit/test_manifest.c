@@ -15,7 +15,7 @@
 	T10("c4") "c50, c51, c52, c53, c54, c55, c56]\n"
 
 #define LIST_NAMES "guest, snapshot, sha256, memory, limits, host_functions, env, files, " \
-	"print_to"
+	"print_to, core"
 #define HOST_NAMES "HostPrint, GetTimeNs, GetRandom, GetEnv, ReadFile"
 #define BAD_SIZE(s) "bad size '" s "' (use bytes or a number with K, KiB, M, MiB, G or GiB, " \
 	"e.g. 64KiB)"
@@ -158,6 +158,9 @@ static const struct bad_manifest {
 	{ "guest: a\nprint_to: stdout\nprint_to: stderr\n", 0,
 	  "t.yaml:3:1: duplicate key 'print_to' at the top level (first on "
 	  "line 2)" },
+	/* core */
+	{ "guest: a\ncore: ''\n", 0, "t.yaml:2:7: core is empty" },
+	{ "guest: a\ncore: [a.core]\n", 0, "t.yaml:2:7: core must be a scalar, not a sequence" },
 	/* sha256 */
 	{ "guest: a\nsha256: 0123abcd\n", 0, "t.yaml:2:9: sha256 must be 64 hexadecimal "
 					     "digits (found 8 characters)" },

@@ -53,7 +53,8 @@ Test(manifest, full_sets_every_field)
 		"  - GITHUB_REF\n"
 		"  - _x9\n"
 		"files: [./data, /etc/hostname, 'a b']\n"
-		"print_to: stdout\n");
+		"print_to: stdout\n"
+		"core: crash.core\n");
 
 	cr_assert_str_eq(m->path, "dir/m.yaml");
 	cr_assert_str_eq(m->guest, "dir/bin/g.elf");
@@ -82,6 +83,7 @@ Test(manifest, full_sets_every_field)
 	cr_assert_str_eq(m->files[1], "/etc/hostname");
 	cr_assert_str_eq(m->files[2], "dir/a b");
 	cr_assert_eq(m->print_to, TGT_STREAM_STDOUT);
+	cr_assert_str_eq(m->core, "dir/crash.core");
 	mf_free(m);
 }
 
@@ -101,6 +103,7 @@ Test(manifest, defaults_are_unset)
 	cr_assert_eq(m->timeout_ms, 0);
 	cr_assert_eq(m->max_output, 0);
 	cr_assert_eq(m->print_to, TGT_STREAM_UNSET);
+	cr_assert_null(m->core);
 	cr_assert_eq(m->nhost_functions, 0);
 	cr_assert_null(m->host_functions);
 	cr_assert_eq(m->nenv, 0);

@@ -61,6 +61,38 @@ Test(snapshot, failed_write_leaves_no_temporary)
 	teardown(fx);
 }
 
+/* An exclusive file (a core file) is published only where no file of its name is, even
+ * one that appeared after it was opened; the temporary goes either way. */
+Test(snapshot, exclusive_file_never_replaces_one)
+{
+	struct fixture *fx = setup(GUEST);
+	struct hl_diag d = { 0 };
+	struct snap_out *o;
+	char want[160], got[8] = "";
+	FILE *f;
+
+	cr_assert_eq(snap_out_open(fx->path, "core file", true, &o, &d), HL_OK, "%s", d.msg);
+	f = fopen(fx->path, "w");
+	cr_assert(f != NULL && fputs("mine", f) >= 0 && fclose(f) == 0);
+	cr_assert_eq(write(snap_out_fd(o), "core", 4), 4);
+	cr_assert_eq(snap_out_publish(o, &d), HL_E_USAGE);
+	snprintf(want, sizeof want, "%s: cannot write core file: File exists", fx->path);
+	cr_assert_str_eq(d.msg, want);
+	snap_out_close(o);
+	f = fopen(fx->path, "r");
+	cr_assert(f != NULL && fgets(got, sizeof got, f) != NULL && fclose(f) == 0);
+	cr_assert_str_eq(got, "mine");
+	cr_assert_eq(entries(fx->dir), 1, "the temporary file is gone");
+	cr_assert_eq(unlink(fx->path), 0);
+	/* With the name free, it is published, and the temporary goes too. */
+	cr_assert_eq(snap_out_open(fx->path, "core file", true, &o, &d), HL_OK, "%s", d.msg);
+	cr_assert_eq(write(snap_out_fd(o), "core", 4), 4);
+	cr_assert_eq(snap_out_publish(o, &d), HL_OK, "%s", d.msg);
+	snap_out_close(o);
+	cr_assert_eq(entries(fx->dir), 1);
+	teardown(fx);
+}
+
 /* ---- Mistakes of the writer's caller: HL_E_INTERNAL, and no file ------------------------ */
 
 enum src_bug {

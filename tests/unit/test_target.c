@@ -341,6 +341,40 @@ Test(target, print_to_stderr_unless_told)
 	}
 }
 
+/* The core file: the option's over the manifest's (relative to it), never one that
+ * exists; it carries the guest ELF's file name for gdb. */
+Test(target, core_file_is_new_and_named)
+{
+	const char *m = manifest("core.yaml", "core: m.core\n");
+	const char *taken = put("taken.core", "x", 1);
+	struct tgt_request req = { .path = m };
+	struct tgt *t;
+	struct hl_diag d;
+	char want[160];
+
+	unlink(put("m.core", "", 0));
+	cr_assert_eq(resolve(&req, &t, &d), HL_OK, "%s", d.msg);
+	snprintf(want, sizeof want, "%s/m.core", dir);
+	cr_assert_str_eq(tgt_config(t)->core_path, want);
+	cr_assert_str_eq(tgt_config(t)->core_name, "simpleguest.elf");
+	tgt_free(t);
+	req.core_path = "other.core";
+	cr_assert_eq(resolve(&req, &t, &d), HL_OK, "%s", d.msg);
+	cr_assert_str_eq(tgt_config(t)->core_path, "other.core");
+	tgt_free(t);
+	req = (struct tgt_request){ .path = GUEST };
+	cr_assert_eq(resolve(&req, &t, &d), HL_OK, "%s", d.msg);
+	cr_assert_null(tgt_config(t)->core_path);
+	cr_assert_str_eq(tgt_config(t)->core_name, "simpleguest.elf");
+	tgt_free(t);
+	req.core_path = taken;
+	cr_assert_eq(resolve(&req, &t, &d), HL_E_USAGE);
+	snprintf(want, sizeof want, "%s: a file of that name exists; hlrun writes a core file "
+		 "only as a new file", taken);
+	cr_assert_str_eq(d.msg, want);
+	cr_assert_null(t);
+}
+
 /* The result is checked as the sandbox would check it, options and manifest together. */
 Test(target, checked_once_merged)
 {

@@ -279,3 +279,30 @@ static int deep_recursion(const struct hl_value *a, struct hl_value *r)
 	return 0;
 }
 HL_EXPORT(DeepRecursion, deep_recursion, HL_T_I32);
+
+/* A null pointer written three calls deep (inner, middle, outer, none inlined or left by
+ * a tail call): what a core file's backtrace must show, in that order. */
+static volatile int32_t *volatile nowhere;
+
+__attribute__((noinline)) static int32_t inner(int32_t x)
+{
+	*nowhere = x;
+	return x + 1;
+}
+
+__attribute__((noinline)) static int32_t middle(int32_t x)
+{
+	return inner(x * 2) + 1;
+}
+
+__attribute__((noinline)) static int32_t outer(int32_t x)
+{
+	return middle(x + 3) + 1;
+}
+
+static int deep_fault(const struct hl_value *a, struct hl_value *r)
+{
+	r->u.i32 = outer(a[0].u.i32);
+	return 0;
+}
+HL_EXPORT(DeepFault, deep_fault, HL_T_I32, HL_T_I32);
