@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -181,6 +182,22 @@ __attribute__((unused)) static void outcome_free(struct outcome *o)
 {
 	free(o->out);
 	free(o->err);
+}
+
+/* Writes text to path, a file in a directory right below build/ (made if need be). */
+__attribute__((unused)) static void put_file(const char *path, const char *text)
+{
+	char dir[256];
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	cr_assert_not_null(strrchr(dir, '/'), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	mkdir("build", 0755);
+	mkdir(dir, 0755);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	cr_assert(fputs(text, f) >= 0 && fclose(f) == 0, "%s", path);
 }
 
 /* How long a run that does nothing takes here and now: the yardstick for a timeout. */

@@ -14,14 +14,9 @@ static const char *put(const char *name, const char *text)
 	static char path[4][128];
 	static int next;
 	char *p = path[next++ % 4];
-	FILE *f;
 
-	mkdir("build", 0755);
-	mkdir(DIR, 0755);
 	snprintf(p, sizeof path[0], DIR "/%s", name);
-	f = fopen(p, "w");
-	cr_assert_not_null(f, "%s: %s", p, strerror(errno));
-	cr_assert_eq(fputs(text, f) >= 0 && fclose(f) == 0, true, "%s", p);
+	put_file(p, text);
 	return p;
 }
 

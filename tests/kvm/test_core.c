@@ -97,24 +97,20 @@ Test(core, only_a_new_file_and_only_for_a_crash)
 	const char *ok = fresh("ok.core"), *taken = fresh("taken.core"), *m = fresh("m.yaml");
 	const char *from_m = fresh("from-manifest.core");
 	struct outcome o = hlrun("--core", ok, GUEST, "Echo", "hi", NULL);
-	FILE *f;
 	struct stat st;
 
 	cr_assert_eq(o.status, 0, "%s", o.err);
 	cr_assert_str_eq(o.out, "hi\n");
 	outcome_free(&o);
 	cr_assert_neq(stat(ok, &st), 0, "%s written by a run that did not crash", ok);
-	f = fopen(taken, "w");
-	cr_assert(f != NULL && fputs("mine", f) >= 0 && fclose(f) == 0);
+	put_file(taken, "mine");
 	o = hlrun("--core", taken, GUEST, "TriggerException", NULL);
 	expect_fail(&o, 2, DIR "/taken.core: a file of that name exists; hlrun writes a core "
 		    "file only as a new file", NULL);
 	outcome_free(&o);
 	cr_assert_eq(stat(taken, &st), 0);
 	cr_assert_eq(st.st_size, 4, "%s changed", taken);
-	f = fopen(m, "w");
-	cr_assert(f != NULL && fputs("guest: ../../" GUEST "\ncore: from-manifest.core\n", f) >= 0
-		  && fclose(f) == 0);
+	put_file(m, "guest: ../../" GUEST "\ncore: from-manifest.core\n");
 	o = hlrun(m, "NullDeref", NULL);
 	expect_fail(&o, 4, "; core dumped to " DIR "/from-manifest.core", NULL);
 	outcome_free(&o);

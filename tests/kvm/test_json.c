@@ -107,13 +107,8 @@ Test(json, a_failure_keeps_what_was_printed)
 {
 	static const char m[] = "guest: ../../" GUEST "\nhost_functions: [HostPrint]\n"
 				"limits: {max_output: 10}\n";
-	FILE *f;
 
-	mkdir("build", 0755);
-	mkdir(DIR, 0755);
-	f = fopen(DIR "/ten.yaml", "w");
-	cr_assert_not_null(f);
-	cr_assert(fputs(m, f) >= 0 && fclose(f) == 0);
+	put_file(DIR "/ten.yaml", m);
 	expect(hlrun("--json", DIR "/ten.yaml", "PrintTimes", "ab", "5", NULL), 0,
 	       "{\"ok\":true,\"type\":\"i32\",\"value\":10,\"output\":\"ababababab\"}\n", "");
 	expect(hlrun("--json", DIR "/ten.yaml", "PrintTimes", "ab", "6", NULL), 1,
@@ -132,13 +127,8 @@ Test(json, a_failed_initialisation_keeps_what_it_printed)
 				"limits: {max_output: 1000}\n";
 	char want[1200];
 	struct outcome o;
-	FILE *f;
 
-	mkdir("build", 0755);
-	mkdir(DIR, 0755);
-	f = fopen(DIR "/badinit.yaml", "w");
-	cr_assert_not_null(f);
-	cr_assert(fputs(m, f) >= 0 && fclose(f) == 0);
+	put_file(DIR "/badinit.yaml", m);
 	o = run_argv(NULL, 0, (const char *const[]){ "sh", "-c", "BADINIT=flood exec \"$0\" "
 		"--json -t 1s " DIR "/badinit.yaml Ok", hlrun_bin(), NULL });
 	cr_assert_eq(o.status, 124, "%s", o.err);
