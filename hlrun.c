@@ -167,7 +167,8 @@ static void request(const struct cli_opts *o, struct tgt_request *req)
 		.print_to = o->print_to == NULL ? TGT_STREAM_UNSET :
 			    strcmp(o->print_to, "stdout") == 0 ? TGT_STREAM_STDOUT :
 								 TGT_STREAM_STDERR,
-		.core_path = o->core, .no_seccomp = o->no_seccomp,
+		.core_path = o->core, .maps = o->maps, .nmaps = (size_t)o->nmaps,
+		.no_seccomp = o->no_seccomp,
 		.batch = o->batch, .save_path = o->save_snapshot,
 	};
 }

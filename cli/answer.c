@@ -136,6 +136,18 @@ static void put_names(FILE *out, const char *key, const char *const *names, size
 	fputc(']', out);
 }
 
+static void put_maps(FILE *out, const struct sbx_config *cfg)
+{
+	fputs("\"maps\":{", out);
+	for (size_t i = 0; i < cfg->nmaps; i++) {
+		fputs(i ? "," : "", out);
+		put_cstring(out, cfg->maps[i].name);
+		fputc(':', out);
+		put_cstring(out, cfg->maps[i].path);
+	}
+	fputc('}', out);
+}
+
 static void put_functions(FILE *out, const struct ldr_guest *g)
 {
 	fputs("\"functions\":[", out);
@@ -181,6 +193,8 @@ void cli_json_check(FILE *out, const struct cli_check *c)
 	put_names(out, "env", p->env, p->nenv, true);
 	fputc(',', out);
 	put_names(out, "files", p->files, p->nfiles, false);
+	fputc(',', out);
+	put_maps(out, cfg);
 	fprintf(out, ",\"print_to\":\"%s\",", cfg->print_to == stdout ? "stdout" : "stderr");
 	put_functions(out, c->guest);
 	fputs("}\n", out);

@@ -28,6 +28,8 @@ struct cli_opts {
 	int nenv;
 	const char *dirs[CLI_MAX_GRANTS]; /* --dir PATH, each once */
 	int ndirs;
+	const char *maps[HL_MAX_MAPS];    /* --map NAME=PATH, each name once */
+	int nmaps;
 	const char *print_to;      /* --print-to: "stdout", "stderr" or NULL */
 	const char *save_snapshot; /* --save-snapshot FILE */
 	const char *core;          /* --core FILE */
@@ -157,8 +159,8 @@ struct cli_check {
 };
 
 /* --check --json: {"ok":true,"kind":K,"snapshot":B,"memory":{...},"limits":{...},
- * "host_functions":[...],"env":[names, never values],"files":[...],"print_to":S,
- * "functions":[...]}. */
+ * "host_functions":[...],"env":[names, never values],"files":[...],
+ * "maps":{NAME:PATH,...},"print_to":S,"functions":[...]}. */
 void cli_json_check(FILE *out, const struct cli_check *c);
 
 /* --version --json: {"ok":true,"version":V,"abi":N,"kvm":K}; without a KVM (kvm NULL),

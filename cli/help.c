@@ -57,6 +57,8 @@ void cli_help(FILE *f)
 	      "                          (repeatable; allows GetEnv)\n"
 	      "      --dir PATH          let ReadFile read PATH, a directory and everything\n"
 	      "                          below it, or a file (repeatable; allows ReadFile)\n"
+	      "      --map NAME=PATH     map file PATH read-only into the guest, which finds\n"
+	      "                          it by NAME (repeatable; at most 16)\n"
 	      "      --print-to STREAM   where the guest's HostPrint writes: stderr (the\n"
 	      "                          default) or stdout\n"
 	      "      --core FILE         when the guest crashes or times out, write its ELF\n"

@@ -8,7 +8,7 @@
 enum opt_id {
 	OPT_MANIFEST, OPT_BATCH, OPT_KEEP_STATE, OPT_SAVE_SNAPSHOT, OPT_CHECK, OPT_LIST,
 	OPT_JSON, OPT_TIMEOUT, OPT_HEAP, OPT_STACK, OPT_INPUT_SIZE, OPT_OUTPUT_SIZE, OPT_ALLOW,
-	OPT_ENV, OPT_DIR, OPT_PRINT_TO, OPT_CORE, OPT_STATS, OPT_NO_SECCOMP, OPT_HELP,
+	OPT_ENV, OPT_DIR, OPT_MAP, OPT_PRINT_TO, OPT_CORE, OPT_STATS, OPT_NO_SECCOMP, OPT_HELP,
 	OPT_VERSION,
 };
 
@@ -34,6 +34,7 @@ static const struct option {
 	{ 0, "allow", true, OPT_ALLOW },
 	{ 0, "env", true, OPT_ENV },
 	{ 0, "dir", true, OPT_DIR },
+	{ 0, "map", true, OPT_MAP },
 	{ 0, "print-to", true, OPT_PRINT_TO },
 	{ 0, "core", true, OPT_CORE },
 	{ 0, "stats", false, OPT_STATS },
@@ -109,6 +110,24 @@ static enum hl_err dir_grant(const char *v, struct cli_opts *o, struct hl_diag *
 	return grant("--dir", v, false, o->dirs, &o->ndirs, d);
 }
 
+/* --map NAME=PATH, each name once. */
+static enum hl_err map_file(const char *v, struct cli_opts *o, struct hl_diag *d)
+{
+	struct sbx_map m, other;
+
+	if (!sbx_map_split(v, &m))
+		return hl_fail(d, HL_E_USAGE, "option --map %s: not NAME=PATH, with NAME an "
+			       "identifier of at most %d characters ([A-Za-z_][A-Za-z0-9_]*)", v,
+			       HL_MAP_NAME_MAX - 1);
+	for (int i = 0; i < o->nmaps; i++)
+		if (sbx_map_split(o->maps[i], &other) && strcmp(other.name, m.name) == 0)
+			return hl_fail(d, HL_E_USAGE, "option --map %s given twice", m.name);
+	if (o->nmaps == HL_MAX_MAPS)
+		return hl_fail(d, HL_E_USAGE, "more than %d --map options", HL_MAX_MAPS);
+	o->maps[o->nmaps++] = v;
+	return HL_OK;
+}
+
 /* Applies option p, written as opt, with its value v (NULL for a flag). */
 static enum hl_err apply(const struct option *p, const char *opt, const char *v,
 			 struct cli_opts *o, struct hl_diag *d)
@@ -139,6 +158,7 @@ static enum hl_err apply(const struct option *p, const char *opt, const char *v,
 		return HL_OK;
 	case OPT_ENV: return env_grant(v, o, d);
 	case OPT_DIR: return dir_grant(v, o, d);
+	case OPT_MAP: return map_file(v, o, d);
 	case OPT_PRINT_TO:
 		if (strcmp(v, "stdout") != 0 && strcmp(v, "stderr") != 0)
 			return hl_fail(d, HL_E_USAGE, "option %s takes stdout or stderr, not '%s'",

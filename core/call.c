@@ -81,6 +81,8 @@ static enum hl_err on_other_exit(struct sbx *s, const struct hv_exit *ex, struct
 			       ex->is_write ? "wrote to" : "read from",
 			       (unsigned long long)ex->addr,
 			       (unsigned long long)s->layout.mem_size, rip);
+	case HV_EXIT_HOST_FAULT:
+		return sbx_maps_fault(s, d);
 	case HV_EXIT_FAIL_ENTRY:
 		return hl_fail(d, HL_E_NOKVM, "%s: this KVM, %s, refused to enter the guest "
 			       "(hardware reason 0x%llx); try another KVM", s->phase,
@@ -186,6 +188,7 @@ enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_v
 		return hl_fail(d, HL_E_USAGE, "%s: arguments cannot be encoded: %s", e->name,
 			       hlw_strerror(st));
 	s->phase = e->name;
+	sbx_maps_show(s);
 	r = (struct hv_regs){ .rip = s->dispatch, .rdi = HL_PEB_ADDR, .rflags = 2,
 			      .rsp = s->layout.stack + s->layout.stack_size };
 	err = hv_set_regs(s->vm, &r, d);

@@ -39,6 +39,25 @@ struct sbx_policy {
 				     * within [1, MAX] */
 };
 
+/* A host file mapped into the guest (hlrun --map NAME=PATH): read-only and not
+ * executable, at HL_MAP_BASE and up, named in the PEB for every call but not during
+ * init.  Only pages the guest reads cost anything: the file is not copied. */
+struct sbx_map {
+	char name[HL_MAP_NAME_MAX]; /* [A-Za-z_][A-Za-z0-9_]* */
+	const char *path;           /* a regular file (the caller's string) */
+};
+
+/* Splits spec, "NAME=PATH", into *m (m->path points into spec).  False unless NAME is an
+ * identifier shorter than HL_MAP_NAME_MAX and PATH is not empty. */
+bool sbx_map_split(const char *spec, struct sbx_map *m);
+
+/* Whether the len bytes at name may name a mapped file. */
+bool sbx_map_name_ok(const char *name, size_t len);
+
+/* Checks, without opening it, that m's file exists and is a regular file, as the sandbox
+ * does again when it maps it.  Errors: HL_E_INVALID naming the file and why. */
+enum hl_err sbx_map_check_file(const struct sbx_map *m, struct hl_diag *d);
+
 struct sbx_config {
 	uint64_t heap_size;   /* bytes; each within [SBX_MIN_SIZE, SBX_MAX_SIZE] */
 	uint64_t stack_size;
@@ -63,6 +82,8 @@ struct sbx_config {
 	 * save_path is, and published only where no file of its name is. */
 	const char *core_path;
 	const char *core_name; /* the guest ELF's file name, which gdb matches, or NULL */
+	const struct sbx_map *maps; /* at most HL_MAX_MAPS, names unique; the caller's */
+	size_t nmaps;
 	struct sbx_policy policy;
 };
 
@@ -82,8 +103,8 @@ struct sbx_stats {
 	char kvm[SBX_KVM_DESCRIBE]; /* which KVM (sbx_kvm_describe()); "" before opening */
 };
 
-/* Checks cfg's sizes, timeout and policy against the bounds above.  Errors: HL_E_USAGE
- * naming the setting, its value and its bounds. */
+/* Checks cfg's sizes, timeout, maps and policy against the bounds above.  Errors:
+ * HL_E_USAGE naming the setting, its value and its bounds. */
 enum hl_err sbx_config_check(const struct sbx_config *cfg, struct hl_diag *d);
 
 /* Confines the whole process, for good, to the system calls that reading a target,
@@ -101,9 +122,11 @@ const char *sbx_host_function_name(size_t i);
 struct sbx;
 
 /* Creates a sandbox for guest g (which must outlive it): checks cfg, opens KVM, lays out
- * and maps guest memory, loads g, enters long mode and runs the guest's init.  stats may
- * be NULL.  Errors: HL_E_USAGE (cfg out of bounds), HL_E_NOKVM, HL_E_CRASH (init crashed
- * or broke the protocol), HL_E_TIMEOUT, HL_E_INTERNAL. */
+ * and maps guest memory and cfg's files, loads g, enters long mode and runs the guest's
+ * init.  stats may be NULL.  Errors: HL_E_USAGE (cfg out of bounds, mapped files larger
+ * than their window), HL_E_INVALID (a file to map is missing, unreadable or not a
+ * regular file), HL_E_NOKVM, HL_E_CRASH (init crashed or broke the protocol),
+ * HL_E_TIMEOUT, HL_E_INTERNAL. */
 enum hl_err sbx_create(const struct ldr_guest *g, const struct sbx_config *cfg,
 		       struct sbx **out, struct sbx_stats *stats, struct hl_diag *d);
 
@@ -122,8 +145,9 @@ enum hl_err sbx_check_call_size(const char *fn, const struct hl_value *args, uin
  * (HL_T_VOID for void); its string or bytes point into guest memory and stay valid until
  * the next call or sbx_destroy().  Errors: HL_E_GUEST (the function returned an error:
  * the message carries its code and text), HL_E_USAGE (arguments do not fit the input
- * buffer), HL_E_CRASH, HL_E_TIMEOUT, HL_E_INTERNAL.  After HL_E_CRASH or HL_E_TIMEOUT
- * the sandbox is poisoned: further calls fail with HL_E_INTERNAL. */
+ * buffer), HL_E_CRASH, HL_E_TIMEOUT, HL_E_INVALID (a mapped file shrank while the guest
+ * read it), HL_E_INTERNAL.  After HL_E_CRASH, HL_E_TIMEOUT or HL_E_INVALID the sandbox is
+ * poisoned: further calls fail with HL_E_INTERNAL. */
 enum hl_err sbx_call(struct sbx *s, const struct hl_export *e, const struct hl_value *args,
 		     uint16_t nargs, struct hl_value *result, struct hl_diag *d);
 

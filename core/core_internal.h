@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "core/core.h"
@@ -53,6 +54,15 @@ enum hl_err sbx_timer_arm(struct sbx_timer *t, uint64_t ms, struct hl_diag *d);
 /* True once the armed deadline has passed. */
 bool sbx_timer_expired(const struct sbx_timer *t);
 
+/* A file mapped into the guest (cfg.maps, core/mapfile.c). */
+struct sbx_mapped {
+	int fd;        /* kept open, to tell a file that shrank */
+	void *host;    /* span bytes of it, read-only; NULL for an empty file */
+	uint64_t addr; /* its guest address */
+	uint64_t size; /* its bytes when it was mapped */
+	uint64_t span; /* size rounded up to the page */
+};
+
 struct sbx {
 	const struct ldr_guest *guest;
 	struct sbx_config cfg;
@@ -81,6 +91,11 @@ struct sbx {
 	/* Saving (cfg.save_path): the file being written, and the user's snapshot key. */
 	struct snap_out *save_out;
 	struct snap_out *core_out; /* cfg.core_path's file, until a crash publishes it */
+	/* cfg.maps, opened and mapped before the guest runs; the PEB names them once
+	 * maps_shown (sbx_maps_show()), which a restore clears. */
+	struct sbx_mapped maps[HL_MAX_MAPS];
+	size_t nmaps;
+	bool maps_shown;
 	uint8_t key[32];
 	bool have_key;
 };
@@ -168,8 +183,29 @@ enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d);
 /* Whether the policy in force allows the host function name. */
 bool sbx_allows(const struct sbx *s, const char *name);
 
-/* Describes a CPU exception that ring 0 reported as an HL_E_CRASH (HL_E_INTERNAL when it
- * happened in ring 0 itself). */
+/* Checks cfg's maps: at most HL_MAX_MAPS, each name an identifier given once, each
+ * with a path.  Errors: HL_E_USAGE. */
+enum hl_err sbx_check_maps(const struct sbx_config *cfg, struct hl_diag *d);
+
+/* Opens and maps cfg.maps read-only and places each above guest memory; stores in w
+ * (HL_MAX_MAPS entries) the windows KVM is to map, *nw of them.  Released by
+ * sbx_maps_close().  Errors: HL_E_INVALID (a file is missing, unreadable or not a
+ * regular file), HL_E_USAGE (they do not fit [HL_MAP_BASE, HL_MAP_END)). */
+enum hl_err sbx_maps_open(struct sbx *s, struct hv_window *w, size_t *nw,
+			  struct hl_diag *d);
+void sbx_maps_close(struct sbx *s);
+
+/* Names the mapped files in the PEB's map table, unless it already does. */
+void sbx_maps_show(struct sbx *s);
+
+/* The index of the mapped file whose pages, or the guard page after them, hold addr, or
+ * -1. */
+ptrdiff_t sbx_map_at(const struct sbx *s, uint64_t addr);
+
+/* Explains an HV_EXIT_HOST_FAULT: HL_E_INVALID naming the mapped file that shrank,
+ * HL_E_INTERNAL when none did. */
+enum hl_err sbx_maps_fault(struct sbx *s, struct hl_diag *d);
+
 /* Creates cfg.core_path's temporary file and its helper, before confinement.  Errors:
  * those of snap_out_open(). */
 enum hl_err sbx_core_prepare(struct sbx *s, struct hl_diag *d);
@@ -182,6 +218,8 @@ void sbx_core_close(struct sbx *s);
  * did not.  Nothing without cfg.core_path or after the first. */
 void sbx_dump_core(struct sbx *s, const struct hv_regs *r, struct hl_diag *d);
 
+/* Describes a CPU exception that ring 0 reported as an HL_E_CRASH (HL_E_INTERNAL when it
+ * happened in ring 0 itself). */
 enum hl_err sbx_exception(struct sbx *s, const struct hv_fault *f, struct hl_diag *d);
 
 /* Creates the sandbox for g under cfg, which the caller has checked: from snap's memory

@@ -147,6 +147,22 @@ static void describe_insn(const struct sbx *s, const struct hv_fault *f, uint64_
 		snprintf(buf, len, ": %s is not allowed in ring 3, where the guest runs", name);
 }
 
+/* A page fault in mapped file m's pages or in the guard page after them. */
+static enum hl_err map_fault(const struct sbx *s, const struct hv_fault *f, ptrdiff_t m,
+			     const char *at, const char *access, struct hl_diag *d)
+{
+	const struct sbx_mapped *p = &s->maps[m];
+	bool past = f->cr2 - p->addr >= p->span;
+
+	return hl_fail(d, HL_E_CRASH, "%s: page fault (#PF) at RIP 0x%llx%s: %s address 0x%llx "
+		       "(%sthe file mapped as %s, %llu bytes at 0x%llx%s)", s->phase,
+		       (unsigned long long)f->regs.rip, at, access, (unsigned long long)f->cr2,
+		       past ? "past the end of " : "", s->cfg.maps[m].name,
+		       (unsigned long long)p->size, (unsigned long long)p->addr,
+		       past ? "" : f->error_code & PF_FETCH ? ", is not executable" :
+		       ", is read-only");
+}
+
 static enum hl_err page_fault(struct sbx *s, const struct hv_fault *f, const char *at,
 			      struct hl_diag *d)
 {
@@ -158,11 +174,14 @@ static enum hl_err page_fault(struct sbx *s, const struct hv_fault *f, const cha
 			  cr2 >= HL_HOST_AREA && cr2 < HL_HOST_AREA_END ?
 			  "not permitted: hlrun's ring 0" : "not permitted";
 	const struct sbx_layout *l = &s->layout;
+	ptrdiff_t m = sbx_map_at(s, cr2);
 
 	if (cr2 >= l->stack_guard && cr2 < l->stack_guard + HL_PAGE_SIZE)
 		return hl_fail(d, HL_E_CRASH, "%s: stack overflow at RIP 0x%llx%s: the stack of "
 			       "%llu bytes is exhausted; raise --stack", s->phase, rip, at,
 			       (unsigned long long)l->stack_size);
+	if (m >= 0)
+		return map_fault(s, f, m, at, access, d);
 	if (cr2 < HL_PAGE_SIZE)
 		return hl_fail(d, HL_E_CRASH, "%s: null pointer dereference: page fault (#PF) at "
 			       "RIP 0x%llx%s: %s address 0x%llx (%s)", s->phase, rip, at, access,

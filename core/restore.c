@@ -118,6 +118,7 @@ enum hl_err sbx_restore(struct sbx *s, uint64_t *pages, struct hl_diag *d)
 	if (err != HL_OK)
 		return err;
 	s->poisoned = false;
+	s->maps_shown = false;
 	if (pages != NULL)
 		*pages = n;
 	return HL_OK;

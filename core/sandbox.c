@@ -48,6 +48,8 @@ enum hl_err sbx_config_check(const struct sbx_config *c, struct hl_diag *d)
 		err = hl_fail(d, HL_E_USAGE, "timeout of %llu ms is longer than the maximum "
 			      "(%llu ms)", (unsigned long long)c->timeout_ms, SBX_MAX_TIMEOUT_MS);
 	if (err == HL_OK)
+		err = sbx_check_maps(c, d);
+	if (err == HL_OK)
 		err = sbx_check_policy(c, d);
 	return err;
 }
@@ -110,14 +112,20 @@ enum hl_err sbx_map_zero(uint64_t size, int prot, uint8_t **out, struct hl_diag 
 }
 
 /* Guest memory, fresh or the snapshot's image, given to KVM; then ring 0 and the page
- * tables, which kvm/ builds in memory of its own. */
+ * tables, which kvm/ builds in memory of its own, and the mapped files. */
 static enum hl_err map_memory(struct sbx *s, const struct sbx_snapshot *snap,
 			      struct hl_diag *d)
 {
+	struct hv_window windows[HL_MAX_MAPS];
+	size_t nwindows;
 	struct hv_boot boot;
 	enum hl_err err;
 
+	_Static_assert(HL_MAX_MAPS <= HV_MAX_WINDOWS, "too few windows for the maps");
 	sbx_layout(s->guest, &s->cfg, &s->layout);
+	err = sbx_maps_open(s, windows, &nwindows, d);
+	if (err != HL_OK)
+		return err;
 	if (snap != NULL)
 		err = sbx_snapshot_map(s, snap, d);
 	else
@@ -134,6 +142,8 @@ static enum hl_err map_memory(struct sbx *s, const struct sbx_snapshot *snap,
 		.nports = HL_PORT_COUNT,
 		.regions = s->layout.regions,
 		.nregions = s->layout.nregions,
+		.windows = windows,
+		.nwindows = nwindows,
 	};
 	return hv_setup(s->vm, &boot, d);
 }
@@ -262,6 +272,7 @@ void sbx_destroy(struct sbx *s)
 	sbx_save_close(s);
 	sbx_core_close(s);
 	hv_destroy(s->vm);
+	sbx_maps_close(s);
 	if (s->mem != NULL)
 		munmap(s->mem, s->layout.mem_size);
 	if (s->base != NULL)

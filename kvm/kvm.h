@@ -93,6 +93,17 @@ struct hv_region {
  * with guard pages).  The page tables are in ring 0's memory too but never mapped. */
 #define HV_RING0_SIZE 0x8000u
 
+/* Memory of the caller's, outside guest memory, that ring 3 may read but neither write
+ * nor execute: a memory slot of its own, read-only to KVM as well, at the same
+ * guest-physical and virtual address.  KVM reads the host pages when the guest first
+ * touches each; one that cannot be read then ends hv_run() with HV_EXIT_HOST_FAULT. */
+#define HV_MAX_WINDOWS 16
+struct hv_window {
+	uint64_t addr;    /* page-aligned, above guest memory and ring 0's memory */
+	uint64_t size;    /* page-aligned, non-zero */
+	const void *host; /* page-aligned, size bytes, kept mapped until hv_destroy() */
+};
+
 struct hv_boot {
 	uint64_t ring0_addr;      /* page-aligned, below 4 GiB; no region may overlap
 				   * [ring0_addr, ring0_addr + HV_RING0_SIZE) */
@@ -100,20 +111,25 @@ struct hv_boot {
 	uint16_t nports;
 	const struct hv_region *regions; /* the guest's pages, inside guest memory */
 	size_t nregions;
+	const struct hv_window *windows; /* at most HV_MAX_WINDOWS, none overlapping */
+	size_t nwindows;
 };
 
 /* Bytes of page tables that hv_setup() builds for these regions and ring 0 (4 KiB and
- * 2 MiB pages, one PML4), or 0 if a region is malformed or overlaps another. */
+ * 2 MiB pages, one PML4), or 0 if a region is malformed or overlaps another.  A window
+ * counts as a region without write or execute permission. */
 uint64_t hv_page_tables_size(const struct hv_region *regions, size_t n);
 
 /* Builds ring 0 in memory of its own (a second memory slot above guest memory, never
- * logged as dirty) and puts the vCPU in ring 3 of 64-bit long mode: the CPUID table of
+ * logged as dirty), gives the VM b's windows and puts the vCPU in ring 3 of 64-bit long
+ * mode: the CPUID table of
  * what this KVM supports minus what a kernel-less guest cannot use, paging with NX and
  * write protection, x87/SSE and, where KVM offers them, AVX and AVX-512 state enabled,
  * IOPL 0, an I/O permission bitmap that opens only b's ports, and, where KVM has an MSR
  * filter, every MSR denied to the guest.  Guest memory must be
  * set (hv_set_memory()).  Call once, before the first hv_run().  Errors: HL_E_INTERNAL
- * (bad layout, ioctl failure), HL_E_NOKVM (KVM refuses the setup). */
+ * (bad layout, ioctl failure), HL_E_NOKVM (KVM refuses the setup, or has windows but no
+ * read-only memory slots). */
 enum hl_err hv_setup(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *d);
 
 /* The registers the host reads and writes around an exit. */
@@ -173,6 +189,8 @@ enum hv_exit_kind {
 	HV_EXIT_FAIL_ENTRY,  /* hardware refused to enter the guest */
 	HV_EXIT_INTERNAL,    /* KVM could not emulate or handle the guest */
 	HV_EXIT_INTERRUPTED, /* the kick signal arrived (see hv_set_kick_signal()) */
+	HV_EXIT_HOST_FAULT,  /* KVM could not read the host memory behind a guest page (a
+			      * window whose file shrank, for one); the vCPU cannot go on */
 	HV_EXIT_OTHER,       /* any other exit reason */
 };
 

@@ -69,11 +69,17 @@ extern const uint16_t hv_ring0_entry[32];
  * Errors: HL_E_NOKVM when KVM refuses the table, HL_E_INTERNAL. */
 enum hl_err hv_cpu_setup(struct hv_vm *vm, struct hl_diag *d);
 
+/* Gives the VM b's windows, each a read-only memory slot of its own, once ring 0's memory
+ * is mapped (kvm/vm.c).  Errors: HL_E_INTERNAL when a window is malformed or lies below
+ * ring 0's memory, HL_E_NOKVM when KVM has no read-only slots or refuses one. */
+enum hl_err hv_map_windows(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *d);
+
 /* Fills vm->kind and vm->describe (kvm/cpu.c). */
 void hv_identify(struct hv_vm *vm);
 
 /* Builds the page tables into [tables, tables + size) of ring 0's memory, which lies at
- * guest-physical address gpa: each region as user pages, ring 0's pages (at ring0_addr
+ * guest-physical address gpa: each region as user pages, each window as read-only user
+ * pages, ring 0's pages (at ring0_addr
  * in virtual memory, backed from sys_gpa) supervisor-only (kvm/paging.c).  Returns 0, or
  * -1 when the area is too small. */
 int hv_build_page_tables(uint8_t *tables, uint64_t gpa, uint64_t size,

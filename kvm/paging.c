@@ -1,7 +1,7 @@
 /* The KVM backend: the guest's page tables, built once by the host before the guest first
  * runs and never changed after (PVM does not show ring 3 later edits of present
- * entries): the guest's regions as user pages at their own physical address, ring 0's
- * pages supervisor-only. */
+ * entries): the guest's regions and windows as user pages at their own physical
+ * address, ring 0's pages supervisor-only. */
 #include "kvm/kvm_internal.h"
 
 #include <string.h>
@@ -140,6 +140,12 @@ int hv_build_page_tables(uint8_t *tables, uint64_t gpa, uint64_t size,
 		const struct hv_region *r = &bt->regions[i];
 
 		if (map_range(&b, r->addr, r->addr, r->size, r->flags, 1) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < bt->nwindows; i++) {
+		const struct hv_window *w = &bt->windows[i];
+
+		if (map_range(&b, w->addr, w->addr, w->size, 0, 1) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < sizeof ring0 / sizeof ring0[0]; i++)

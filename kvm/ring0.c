@@ -5,6 +5,7 @@
 #include "kvm/ring0.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -233,9 +234,31 @@ static enum hl_err enter_ring3(struct hv_vm *vm, uint32_t tss_limit, struct hl_d
 	return HL_OK;
 }
 
+/* Bytes of page tables for b's regions and windows, or 0 when they are malformed or
+ * overlap. */
+static uint64_t tables_size(const struct hv_boot *b)
+{
+	struct hv_region *all;
+	uint64_t size;
+
+	if (b->nwindows == 0)
+		return hv_page_tables_size(b->regions, b->nregions);
+	if (b->nwindows > HV_MAX_WINDOWS ||
+	    (all = calloc(b->nregions + b->nwindows, sizeof *all)) == NULL)
+		return 0;
+	for (size_t i = 0; i < b->nregions; i++)
+		all[i] = b->regions[i];
+	for (size_t i = 0; i < b->nwindows; i++)
+		all[b->nregions + i] = (struct hv_region){ b->windows[i].addr, b->windows[i].size,
+							   0 };
+	size = hv_page_tables_size(all, b->nregions + b->nwindows);
+	free(all);
+	return size;
+}
+
 enum hl_err hv_setup(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *d)
 {
-	uint64_t tables = hv_page_tables_size(b->regions, b->nregions);
+	uint64_t tables = tables_size(b);
 	enum hl_err err = check_boot(vm, b, tables, d);
 	uint32_t tss_limit;
 
@@ -245,6 +268,8 @@ enum hl_err hv_setup(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *
 		err = hv_cpu_setup(vm, d);
 	if (err == HL_OK)
 		err = map_ring0(vm, tables, d);
+	if (err == HL_OK)
+		err = hv_map_windows(vm, b, d);
 	if (err != HL_OK)
 		return err;
 	vm->ring0_addr = b->ring0_addr;

@@ -179,6 +179,14 @@ enum hl_err hv_run(struct hv_vm *vm, struct hv_exit *ex, struct hl_diag *d)
 		if (errno == EINVAL && (vm->run->kvm_dirty_regs & KVM_SYNC_X86_SREGS))
 			return hl_fail(d, HL_E_INVALID, "KVM refuses the vCPU's segment registers: "
 				       "%s", strerror(errno));
+		/* KVM could not fault in the host page behind a guest access (the page
+		 * fault in the host failed); the guest's registers are not saved. */
+		if (errno == EFAULT) {
+			ex->kind = HV_EXIT_HOST_FAULT;
+			ex->name = "host memory fault";
+			vm->unclean = true;
+			return HL_OK;
+		}
 		if (errno != EINTR && errno != EAGAIN)
 			return hl_fail(d, HL_E_INTERNAL, "KVM_RUN: %s", strerror(errno));
 		/* A signal stopped the vCPU before or during the run; the registers in

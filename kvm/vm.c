@@ -217,3 +217,39 @@ enum hl_err hv_set_memory(struct hv_vm *vm, void *host, uint64_t size, bool log_
 	vm->mem_size = size;
 	return HL_OK;
 }
+
+/* Slots 0 and 1 are guest memory and ring 0's. */
+#define WINDOW_SLOT 2u
+
+enum hl_err hv_map_windows(struct hv_vm *vm, const struct hv_boot *b, struct hl_diag *d)
+{
+	uint64_t floor = vm->sys_gpa + vm->sys_size;
+
+	if (b->nwindows == 0)
+		return HL_OK;
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
+		return hl_fail(d, HL_E_NOKVM, "%s: this KVM, %s, cannot map memory read-only "
+			       "(no KVM_CAP_READONLY_MEM), which mapping a file needs", vm->path,
+			       vm->describe);
+	for (size_t i = 0; i < b->nwindows; i++) {
+		const struct hv_window *w = &b->windows[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = WINDOW_SLOT + (uint32_t)i,
+			.flags = KVM_MEM_READONLY,
+			.guest_phys_addr = w->addr,
+			.memory_size = w->size,
+			.userspace_addr = (uint64_t)(uintptr_t)w->host,
+		};
+
+		if (w->addr < floor || w->size == 0 || w->addr % HL_PAGE_SIZE != 0 ||
+		    w->size % HL_PAGE_SIZE != 0 || (uintptr_t)w->host % HL_PAGE_SIZE != 0)
+			return hl_fail(d, HL_E_INTERNAL, "window %zu is malformed or lies below "
+				       "ring 0's memory", i);
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+			return hl_fail(d, errno == ENOMEM ? HL_E_NOKVM : HL_E_INTERNAL,
+				       "cannot give the VM %llu bytes of read-only memory at 0x%llx: "
+				       "%s", (unsigned long long)w->size,
+				       (unsigned long long)w->addr, strerror(errno));
+	}
+	return HL_OK;
+}

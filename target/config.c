@@ -87,6 +87,44 @@ static enum hl_err set_grants(struct tgt *t, const struct tgt_request *req,
 	return HL_OK;
 }
 
+/* The manifest's maps but those the command line names again, then the command
+ * line's; each file must be a regular file (--check says so without booting). */
+static enum hl_err set_maps(struct tgt *t, const struct tgt_request *req,
+			    struct sbx_config *cfg, struct hl_diag *d)
+{
+	const struct mf_manifest none = { 0 }, *m = t->mf ? t->mf : &none;
+	struct sbx_map cli[HL_MAX_MAPS];
+	size_t n = 0;
+
+	if (req->nmaps > HL_MAX_MAPS)
+		return hl_fail(d, HL_E_USAGE, "more than %d --map options", HL_MAX_MAPS);
+	for (size_t i = 0; i < req->nmaps; i++)
+		if (!sbx_map_split(req->maps[i], &cli[i]))
+			return hl_fail(d, HL_E_USAGE, "option --map %s: not NAME=PATH",
+				       req->maps[i]);
+	for (size_t i = 0, j; i < m->nmaps; i++) {
+		for (j = 0; j < req->nmaps && strcmp(cli[j].name, m->maps[i].name) != 0; j++)
+			;
+		if (j == req->nmaps)
+			t->maps[n++] = m->maps[i];
+	}
+	for (size_t i = 0; i < req->nmaps; i++) {
+		if (n == HL_MAX_MAPS)
+			return hl_fail(d, HL_E_USAGE, "more than %d files to map (the manifest's "
+				       "and --map's)", HL_MAX_MAPS);
+		t->maps[n++] = cli[i];
+	}
+	cfg->maps = t->maps;
+	cfg->nmaps = n;
+	for (size_t i = 0; i < n; i++) {
+		enum hl_err err = sbx_map_check_file(&t->maps[i], d);
+
+		if (err != HL_OK)
+			return err;
+	}
+	return HL_OK;
+}
+
 /* The file name of the guest ELF at path (NULL: none), which a core file carries. */
 static const char *core_name(const char *path)
 {
@@ -149,7 +187,9 @@ enum hl_err tgt_configure(struct tgt *t, const struct tgt_request *req, struct h
 	if (cfg->core_path != NULL && access(cfg->core_path, F_OK) == 0)
 		return hl_fail(d, HL_E_USAGE, "%s: a file of that name exists; hlrun writes a "
 			       "core file only as a new file", cfg->core_path);
-	err = set_allowed(t, req, &cfg->policy, d);
+	err = set_maps(t, req, cfg, d);
+	if (err == HL_OK)
+		err = set_allowed(t, req, &cfg->policy, d);
 	if (err == HL_OK)
 		err = set_grants(t, req, &cfg->policy, d);
 	/* The cache serves only the guest and settings it was saved with, and only when

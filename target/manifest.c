@@ -26,6 +26,8 @@ void mf_free(struct mf_manifest *m)
 	free_list(m->host_functions, m->nhost_functions);
 	free_list(m->env, m->nenv);
 	free_list(m->files, m->nfiles);
+	for (size_t i = 0; i < m->nmaps; i++)
+		free(m->map_paths[i]);
 	free(m);
 }
 

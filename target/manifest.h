@@ -15,9 +15,9 @@
 #define MF_MAX_ENTRIES 256      /* entries of each sequence */
 
 /* A parsed manifest.  Every string and array is owned by it and released by mf_free().
- * Relative paths (guest, files) are joined to the directory part of path: "d/m.yaml" and
- * "g.elf" give "d/g.elf"; a manifest without a directory part ("m.yaml") gives
- * "./g.elf"; absolute paths are kept as written. */
+ * Relative paths (guest, snapshot, files, core, map) are joined to the directory part
+ * of path: "d/m.yaml" and "g.elf" give "d/g.elf"; a manifest without a directory part
+ * ("m.yaml") gives "./g.elf"; absolute paths are kept as written. */
 struct mf_manifest {
 	char *path;                          /* the manifest file as given */
 	char *guest;                         /* the guest's path, resolved as above; NULL
@@ -38,6 +38,10 @@ struct mf_manifest {
 	size_t nfiles;
 	enum tgt_stream print_to;            /* where HostPrint writes; UNSET = not set */
 	char *core;                          /* the core file, resolved as above, or NULL */
+	struct sbx_map maps[HL_MAX_MAPS];    /* files to map: names unique, each path
+					      * resolved as above */
+	char *map_paths[HL_MAX_MAPS];        /* what each path points to */
+	size_t nmaps;
 };
 
 /* Reads the manifest at path (a regular file of at most MF_MAX_SIZE bytes) and parses it

@@ -24,7 +24,7 @@ struct key {
 	const struct section *section; /* the keys of a mapping value */
 };
 
-#define MF_MAX_KEYS 10
+#define MF_MAX_KEYS 11
 
 struct section {
 	const char *where;             /* in messages: " in memory" */
@@ -309,6 +309,54 @@ static enum hl_err parse_files(struct mf_parser *p, const struct key *k)
 	return parse_list(p, k, entry_file, &p->m->files, &p->m->nfiles);
 }
 
+/* map: NAME: PATH, each name once; paths relative to the manifest. */
+static enum hl_err parse_map(struct mf_parser *p, const struct key *k)
+{
+	struct mf_manifest *m = p->m;
+
+	if (p->ev.type != YAML_MAPPING_START_EVENT)
+		return mf_fail_at(p, p->ev.start_mark, "%s must be a mapping of names to files, "
+				  "not %s", k->full, mf_describe(p));
+	for (;;) {
+		enum hl_err err = mf_next(p);
+		struct sbx_map *e = &m->maps[m->nmaps];
+		const char *name;
+
+		if (err != HL_OK)
+			return err;
+		if (p->ev.type == YAML_MAPPING_END_EVENT)
+			return HL_OK;
+		if (p->ev.type != YAML_SCALAR_EVENT)
+			return mf_fail_at(p, p->ev.start_mark, "a name in %s must be a scalar, not "
+					  "%s", k->full, mf_describe(p));
+		name = mf_scalar(p);
+		if (!sbx_map_name_ok(name, p->ev.data.scalar.length))
+			return mf_fail_at(p, p->ev.start_mark, "%s name '%s' is not an identifier "
+					  "of at most %d characters ([A-Za-z_][A-Za-z0-9_]*)",
+					  k->full, name, HL_MAP_NAME_MAX - 1);
+		for (size_t i = 0; i < m->nmaps; i++)
+			if (strcmp(m->maps[i].name, name) == 0)
+				return mf_fail_at(p, p->ev.start_mark, "duplicate name '%s' in %s",
+						  name, k->full);
+		if (m->nmaps == HL_MAX_MAPS)
+			return mf_fail_at(p, p->ev.start_mark, "%s has more than %d files",
+					  k->full, HL_MAX_MAPS);
+		memcpy(e->name, name, p->ev.data.scalar.length + 1);
+		err = mf_next(p);
+		if (err == HL_OK && (p->ev.type != YAML_SCALAR_EVENT ||
+				     p->ev.data.scalar.length == 0))
+			err = mf_fail_at(p, p->ev.start_mark, "%s.%s must name a file, not %s",
+					 k->full, e->name, p->ev.type == YAML_SCALAR_EVENT ?
+					 "an empty string" : mf_describe(p));
+		if (err != HL_OK)
+			return err;
+		m->map_paths[m->nmaps] = mf_join(p->path, mf_scalar(p));
+		if (m->map_paths[m->nmaps] == NULL)
+			return mf_nomem(p);
+		e->path = m->map_paths[m->nmaps++];
+	}
+}
+
 static enum hl_err parse_print_to(struct mf_parser *p, const struct key *k)
 {
 	enum hl_err err = want_scalar(p, k);
@@ -364,6 +412,7 @@ static const struct key top_keys[] = {
 	{ "files", "files", parse_files, 0, 0, 0, NULL },
 	{ "print_to", "print_to", parse_print_to, 0, 0, 0, NULL },
 	{ "core", "core", parse_core, 0, 0, 0, NULL },
+	{ "map", "map", parse_map, 0, 0, 0, NULL },
 };
 
 static const struct section top_section = {

@@ -42,6 +42,10 @@ struct tgt_request {
 	size_t ndirs;
 	enum tgt_stream print_to; /* overrides the manifest's; stderr when neither says */
 	const char *core_path;    /* --core's file, over the manifest's core */
+	const char *const *maps;  /* files to map beyond the manifest's, each "NAME=PATH"
+				   * (sbx_map_split()); a NAME here replaces the
+				   * manifest's */
+	size_t nmaps;
 	bool no_seccomp;
 	bool batch;
 	const char *save_path;    /* --save-snapshot's file */

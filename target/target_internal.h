@@ -16,6 +16,7 @@ struct tgt {
 	const char **allowed;         /* the host functions of cfg.policy */
 	const char **env;             /* cfg.policy's variables */
 	const char **files;           /* cfg.policy's files */
+	struct sbx_map maps[HL_MAX_MAPS]; /* cfg's maps */
 	struct sbx_config cfg;
 	bool configured;
 };

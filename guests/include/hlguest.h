@@ -117,6 +117,14 @@ int hl_get_env(const char *name, char **value);
  * free() it when done. */
 int hl_read_file(const char *path, void **data, uint32_t *len);
 
+/* The file the host mapped under name for this call (hlrun --map NAME=PATH, or the
+ * manifest's map): returns its first byte and stores its length in *size, or returns
+ * NULL when no file is mapped under that name.  It is read-only (a write faults, and the
+ * call ends with exit 4), not copied (only the pages read cost anything) and valid during
+ * the call; the bytes after its end up to the page boundary read as 0.  During init no
+ * file is mapped. */
+const void *hl_mapped(const char *name, uint64_t *size);
+
 /* Optional: defined by a guest that needs set-up before its first call.  Runs once,
  * during init, after the heap is ready. */
 void hl_guest_init(void) __attribute__((weak));

@@ -27,9 +27,25 @@
 /* The guest's ELF segments must lie inside [HL_IMAGE_BASE, HL_IMAGE_BASE + HL_IMAGE_MAX). */
 #define HL_IMAGE_BASE 0x200000u
 #define HL_IMAGE_MAX (64u << 20)
+/* Files the host maps into the guest (hlrun --map): read-only and not executable, each at
+ * a 2 MiB-aligned address inside [HL_MAP_BASE, HL_MAP_END), above guest memory, with an
+ * unmapped page after it; the PEB names them during each call. */
+#define HL_MAP_BASE 0x800000000ull
+#define HL_MAP_END 0x1000000000ull
+#define HL_MAX_MAPS 16
+#define HL_MAP_NAME_MAX 32 /* including the terminating NUL */
 
 #ifndef __ASSEMBLER__
-/* Written by the host once, before init; the guest only reads it. */
+/* A file the host mapped for the call. */
+struct hl_map {
+	char name[HL_MAP_NAME_MAX]; /* [A-Za-z_][A-Za-z0-9_]*, NUL-padded */
+	uint64_t addr;              /* its first byte */
+	uint64_t size;              /* its length in bytes; the rest of its last page is 0 */
+};
+
+/* Written by the host before init; the guest only reads it.  The map table is filled in
+ * before each call and empty during init: it was appended to the PEB without a new ABI
+ * version, as a host that predates it leaves those bytes zero (no file mapped). */
 struct hl_peb {
 	uint32_t magic;            /* HL_PEB_MAGIC */
 	uint32_t abi_version;      /* HL_ABI_VERSION */
@@ -42,6 +58,9 @@ struct hl_peb {
 	uint64_t stack_top;        /* initial RSP; a guard page lies below stack_top - stack_size */
 	uint64_t stack_size;
 	uint64_t memory_size;      /* guest memory (the pages above are all inside it) */
+	uint32_t nmaps;            /* entries of maps in use, at most HL_MAX_MAPS */
+	uint32_t reserved;         /* 0 */
+	struct hl_map maps[HL_MAX_MAPS];
 };
 #endif
 #define HL_PEB_MAGIC 0x42455048u /* "HPEB" */

@@ -279,3 +279,19 @@ int hl_read_file(const char *path, void **data, uint32_t *len)
 	*len = ret.len;
 	return 0;
 }
+
+const void *hl_mapped(const char *name, uint64_t *size)
+{
+	uint32_t n = peb->nmaps < HL_MAX_MAPS ? peb->nmaps : HL_MAX_MAPS;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hl_map *m = &peb->maps[i];
+
+		if (strncmp(m->name, name, HL_MAP_NAME_MAX) == 0 &&
+		    strlen(name) < HL_MAP_NAME_MAX) {
+			*size = m->size;
+			return (const void *)(uintptr_t)m->addr;
+		}
+	}
+	return NULL;
+}

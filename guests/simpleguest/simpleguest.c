@@ -273,3 +273,39 @@ static int init_count(const struct hl_value *a, struct hl_value *r)
 	return 0;
 }
 HL_EXPORT(InitCount, init_count, HL_T_I32);
+
+/* The file the host mapped as name (hlrun --map NAME=PATH): how many lines it has.  The
+ * guest reads it in place; nothing is copied. */
+static int count_lines(const struct hl_value *a, struct hl_value *r)
+{
+	const char *name = hl_arg_string(a, 0);
+	uint64_t size, lines = 0;
+	const char *p = hl_mapped(name, &size);
+
+	if (p == NULL)
+		return hl_error(2, "no file is mapped as %s", name);
+	for (uint64_t i = 0; i < size; i++)
+		lines += p[i] == '\n';
+	r->u.u64 = lines;
+	return 0;
+}
+HL_EXPORT(CountLines, count_lines, HL_T_U64, HL_T_STRING);
+
+/* At most len bytes of the file mapped as name, from offset. */
+static int read_mapped(const struct hl_value *a, struct hl_value *r)
+{
+	const char *name = hl_arg_string(a, 0);
+	uint64_t size, offset = a[1].u.u64;
+	uint32_t len = a[2].u.u32;
+	const uint8_t *p = hl_mapped(name, &size);
+
+	if (p == NULL)
+		return hl_error(2, "no file is mapped as %s", name);
+	if (offset > size)
+		return hl_error(34, "offset %llu is past the end of %s (%llu bytes)",
+				(unsigned long long)offset, name, (unsigned long long)size);
+	if (len > size - offset)
+		len = (uint32_t)(size - offset);
+	return hl_ret_bytes(r, p + offset, len);
+}
+HL_EXPORT(ReadMapped, read_mapped, HL_T_BYTES, HL_T_STRING, HL_T_U64, HL_T_U32);
