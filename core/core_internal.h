@@ -213,6 +213,13 @@ enum hl_err sbx_core_prepare(struct sbx *s, struct hl_diag *d);
 /* Removes the core file's temporary file unless it was published.  Accepts none. */
 void sbx_core_close(struct sbx *s);
 
+/* Writes to fd, an empty file, the ELF core of s with the guest's registers r: header,
+ * program headers (the notes, then one PT_LOAD per layout region at its guest address),
+ * the notes (NT_PRSTATUS with r, NT_PRPSINFO with cfg.core_name and phase), then each
+ * region's pages, those of zeros left as holes; then syncs it.  Mapped files are not
+ * part of it.  Returns 0 or an errno. */
+int sbx_core_write(const struct sbx *s, int fd, const struct hv_regs *r);
+
 /* Writes the core file (cfg.core_path) of s with the guest's registers r (NULL: they
  * could not be read), once, and says at the end of d's message where it went or why it
  * did not.  Nothing without cfg.core_path or after the first. */

@@ -100,9 +100,7 @@ static int put_region(int fd, const uint8_t *mem, const struct hv_region *rg, ui
 	return e;
 }
 
-/* The whole file: header, program headers (the notes, then one PT_LOAD per region of
- * guest memory at its guest address), notes, pages; 0 or an errno. */
-static int write_core(const struct sbx *s, int fd, const struct hv_regs *r)
+int sbx_core_write(const struct sbx *s, int fd, const struct hv_regs *r)
 {
 	const struct sbx_layout *l = &s->layout;
 	Elf64_Ehdr eh = {
@@ -167,7 +165,7 @@ void sbx_dump_core(struct sbx *s, const struct hv_regs *r, struct hl_diag *d)
 
 	if (s->core_out == NULL)
 		return;
-	e = r != NULL ? write_core(s, snap_out_fd(s->core_out), r) : EIO;
+	e = r != NULL ? sbx_core_write(s, snap_out_fd(s->core_out), r) : EIO;
 	n = strnlen(d->msg, sizeof d->msg);
 	if (e == 0 && snap_out_publish(s->core_out, &pd) == HL_OK)
 		snprintf(d->msg + n, sizeof d->msg - n, "; core dumped to %s", s->cfg.core_path);
