@@ -39,7 +39,8 @@ static void vm_down(struct vm_fixture *f)
 
 enum boot_bug {
 	RING0_UNALIGNED, RING0_ABOVE_4G, REGION_OUTSIDE, REGION_PAST_END, REGION_ON_RING0,
-	REGION_EMPTY, NO_PORTS, PORTS_PAST_64K, PORTS_WITH_RING0S,
+	REGION_EMPTY, NO_PORTS, PORTS_PAST_64K, PORTS_WITH_RING0S, WINDOW_IN_MEMORY,
+	WINDOW_HOST_UNALIGNED, WINDOWS_OVERLAP,
 };
 
 struct boot_case {
@@ -60,6 +61,11 @@ ParameterizedTestParameters(backend, setup_refuses)
 		{ "no ports", NO_PORTS, "cannot open 0 port(s) from 0x6c00 to ring 3" },
 		{ "ports past 64 KiB", PORTS_PAST_64K, "cannot open 32 port(s) from 0xfff0 to ring 3" },
 		{ "ring 0's port", PORTS_WITH_RING0S, "cannot open 256 port(s) from 0x6c00 to ring 3" },
+		{ "window in memory", WINDOW_IN_MEMORY,
+		  "window 0 is malformed or lies below ring 0's memory" },
+		{ "window host unaligned", WINDOW_HOST_UNALIGNED,
+		  "window 1 is malformed or lies below ring 0's memory" },
+		{ "windows overlap", WINDOWS_OVERLAP, "inconsistent guest layout" },
 	};
 
 	return cr_make_param_array(struct boot_case, cases, sizeof cases / sizeof cases[0]);
@@ -72,8 +78,14 @@ ParameterizedTest(struct boot_case *c, backend, setup_refuses)
 		{ 0x200000, 0x2000, HV_MAP_EXEC },
 		{ 0x300000, 0x1000, HV_MAP_WRITE },
 	};
+	static const uint8_t file[2 * 4096] __attribute__((aligned(4096)));
+	struct hv_window windows[2] = {
+		{ HL_MAP_BASE, 0x1000, file },
+		{ HL_MAP_BASE + 0x200000, 0x1000, file },
+	};
 	struct hv_boot b = { .ring0_addr = RING0, .port_first = HL_PORT_FIRST,
-			     .nports = HL_PORT_COUNT, .regions = regions, .nregions = 2 };
+			     .nports = HL_PORT_COUNT, .regions = regions, .nregions = 2,
+			     .windows = windows };
 
 	switch (c->bug) {
 	case RING0_UNALIGNED: b.ring0_addr += 0x800; break;
@@ -88,6 +100,9 @@ ParameterizedTest(struct boot_case *c, backend, setup_refuses)
 	case NO_PORTS: b.nports = 0; break;
 	case PORTS_PAST_64K: b.port_first = 0xfff0, b.nports = 0x20; break;
 	case PORTS_WITH_RING0S: b.nports = HV_RING0_PORT - HL_PORT_FIRST + 16; break;
+	case WINDOW_IN_MEMORY: windows[0].addr = 0x400000, b.nwindows = 1; break;
+	case WINDOW_HOST_UNALIGNED: windows[1].host = file + 1, b.nwindows = 2; break;
+	case WINDOWS_OVERLAP: windows[1].addr = HL_MAP_BASE, b.nwindows = 2; break;
 	}
 	vm_up(&f);
 	cr_assert_eq(hv_setup(f.vm, &b, &f.d), HL_E_INTERNAL, "%s: %s", c->what, f.d.msg);

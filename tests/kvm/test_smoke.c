@@ -27,7 +27,8 @@ static void boot(struct machine *m, const uint8_t *code, size_t len)
 		{ CODE_ADDR, 0x1000, HV_MAP_EXEC },
 		{ STACK_ADDR, 0x1000, HV_MAP_WRITE },
 	};
-	struct hv_boot b = { RING0, PORT, NPORTS, regions, 2 };
+	struct hv_boot b = { .ring0_addr = RING0, .port_first = PORT, .nports = NPORTS,
+			     .regions = regions, .nregions = 2 };
 	struct hv_regs r = { .rip = CODE_ADDR, .rsp = STACK_ADDR + 0x1000, .rflags = 2 };
 
 	m->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,

@@ -156,3 +156,39 @@ Test(pagetables, built_within_the_area_given)
 	cr_assert_eq(walk(tables, need, ring0 + 0x8000, &page), 0);
 	free(tables);
 }
+
+/* A window (a mapped file) beside the guest's regions: read-only, not executable, open to
+ * ring 3, at its own address, in 2 MiB pages where it can and 4 KiB ones for its tail;
+ * the page after it stays unmapped. */
+Test(pagetables, windows_are_read_only_user_pages)
+{
+	static const struct hv_region regions[] = { { 0x200000, 0x1000, HV_MAP_EXEC } };
+	static const uint8_t file[1];
+	const struct hv_window windows[] = {
+		{ 0x800000000ull, 0x403000, file },
+		{ 0x800600000ull, 0x1000, file },
+	};
+	const struct hv_region as_regions[] = {
+		regions[0], { windows[0].addr, windows[0].size, 0 },
+		{ windows[1].addr, windows[1].size, 0 },
+	};
+	struct hv_boot bt = { .ring0_addr = 0xa00000, .regions = regions, .nregions = 1,
+			      .windows = windows, .nwindows = 2 };
+	uint64_t need = hv_page_tables_size(as_regions, 3), page;
+	uint8_t *tables = malloc(need);
+
+	cr_assert_not_null(tables);
+	cr_assert_gt(need, 0);
+	cr_assert_eq(hv_build_page_tables(tables, TABLES_GPA, need, &bt, 0xa00000), 0);
+	for (size_t i = 0; i < 2; i++)
+		expect_mapped(tables, need, windows[i].addr, windows[i].addr, windows[i].size, 0,
+			      true);
+	cr_assert_eq(walk(tables, need, windows[0].addr, &page) & PTE_PS, PTE_PS);
+	cr_assert_eq(page, 2 * MiB);
+	walk(tables, need, windows[0].addr + 0x400000, &page);
+	cr_assert_eq(page, 4096, "the tail is in 4 KiB pages");
+	cr_assert_eq(walk(tables, need, windows[0].addr + windows[0].size, &page), 0);
+	cr_assert_eq(walk(tables, need, windows[1].addr + windows[1].size, &page), 0);
+	expect_mapped(tables, need, 0x200000, 0x200000, 0x1000, HV_MAP_EXEC, true);
+	free(tables);
+}
