@@ -139,8 +139,12 @@ ParameterizedTest(struct parse_case *w, cli, parse_accepts)
 
 struct bad_cmd {
 	char line[64];
-	char msg[112];
+	char msg[160];
 };
+
+/* What --map says of a value that is not NAME=PATH. */
+#define NOT_MAP(v) "option --map " v ": not NAME=PATH, with NAME an identifier of at " \
+	"most 31 characters ([A-Za-z_][A-Za-z0-9_]*)"
 
 ParameterizedTestParameters(cli, parse_rejects)
 {
@@ -188,6 +192,19 @@ ParameterizedTestParameters(cli, parse_rejects)
 		{ "hlrun --core= G F", "option --core needs a file, not an empty name" },
 		{ "hlrun --core", "option --core needs a value" },
 		{ "hlrun --dir d --dir=d G F", "option --dir d given twice" },
+		/* --map NAME=PATH: NAME an identifier of 1 to 31 characters, PATH not empty,
+		 * each NAME once. */
+		{ "hlrun --map abc G F", NOT_MAP("abc") },
+		{ "hlrun --map a= G F", NOT_MAP("a=") },
+		{ "hlrun --map =x G F", NOT_MAP("=x") },
+		{ "hlrun --map= G F", NOT_MAP("") },
+		{ "hlrun --map 1a=x G F", NOT_MAP("1a=x") },
+		{ "hlrun --map a-b=x G F", NOT_MAP("a-b=x") },
+		{ "hlrun --map ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcde=x G F",
+		  NOT_MAP("ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcde=x") },
+		{ "hlrun --map a=x --map=a=y G F", "option --map a given twice" },
+		{ "hlrun --map a=x --map b=y --map a=x G F", "option --map a given twice" },
+		{ "hlrun --map", "option --map needs a value" },
 		{ "hlrun -t 2x G F",
 		  "bad duration '2x' (use a number with ms, s, m or h, e.g. 500ms or 2s)" },
 		{ "hlrun --timeout= G F",
@@ -229,8 +246,10 @@ Test(cli, json_survives_a_bad_option)
 		{ "hlrun --bogus -t 1s --json G F", true },
 		{ "hlrun --bogus --timeout 1s --env A=b -lt 2 --json G", true },
 		{ "hlrun --bogus -t1s --dir=d --json G", true },
+		{ "hlrun --bogus --map a=b --map=c=d --json G", true },
 		/* A value that looks like --json is a value. */
 		{ "hlrun --bogus --save-snapshot --json G", false },
+		{ "hlrun --bogus --map --json G", false },
 		{ "hlrun --bogus G F --json", false },
 		{ "hlrun --bogus -- --json F", false },
 	};
@@ -288,6 +307,69 @@ Test(cli, env_and_dir_grants_in_order)
 	cr_assert_str_eq(o.core, "b.core");
 }
 
+/* --map keeps each NAME=PATH as written, in order; the first '=' ends NAME, so PATH may
+ * hold more, and --map=NAME=PATH is the same option. */
+Test(cli, map_specs_in_order)
+{
+	struct cmd c;
+	struct cli_opts o;
+	struct sbx_map m;
+
+	parse_ok(&c, &o, "hlrun G F");
+	cr_assert_eq(o.nmaps, 0);
+	parse_ok(&c, &o, "hlrun --map a=b=c --map=N_1=/p/q "
+		 "--map ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcd=./x --map _=- G F y");
+	cr_assert_eq(o.nmaps, 4);
+	cr_assert_str_eq(o.maps[0], "a=b=c");
+	cr_assert_str_eq(o.maps[1], "N_1=/p/q");
+	cr_assert_str_eq(o.maps[2], "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcd=./x");
+	cr_assert_str_eq(o.maps[3], "_=-");
+	cr_assert_str_eq(o.guest, "G");
+	cr_assert_str_eq(o.function, "F");
+	cr_assert_eq(o.nargs, 1);
+	cr_assert(sbx_map_split(o.maps[0], &m));
+	cr_assert_str_eq(m.name, "a");
+	cr_assert_str_eq(m.path, "b=c");
+	cr_assert(sbx_map_split(o.maps[2], &m));
+	cr_assert_str_eq(m.name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcd");
+	cr_assert_str_eq(m.path, "./x");
+	/* After FUNCTION, --map is an argument like any word. */
+	parse_ok(&c, &o, "hlrun G F --map a=b");
+	cr_assert_eq(o.nmaps, 0);
+	cr_assert_eq(o.nargs, 2);
+}
+
+/* 16 --map options parse, a 17th is refused (distinct names, so that it is the count
+ * that is refused). */
+Test(cli, at_most_16_maps)
+{
+	static char values[HL_MAX_MAPS + 1][16];
+	char *argv[2 * (HL_MAX_MAPS + 1) + 4];
+	struct cli_opts o;
+	struct hl_diag d = { 0 };
+	int argc = 0;
+
+	argv[argc++] = (char *)(uintptr_t)"hlrun";
+	for (int i = 0; i <= HL_MAX_MAPS; i++) {
+		snprintf(values[i], sizeof values[i], "m%d=f%d", i, i);
+		argv[argc++] = (char *)(uintptr_t)"--map";
+		argv[argc++] = values[i];
+	}
+	argv[argc++] = (char *)(uintptr_t)"G";
+	argv[argc++] = (char *)(uintptr_t)"F";
+	argv[argc] = NULL;
+	cr_assert_eq(cli_parse(argc, argv, &o, &d), HL_E_USAGE);
+	cr_assert_eq(d.err, HL_E_USAGE);
+	cr_assert_str_eq(d.msg, "more than 16 --map options");
+	argv[2 * HL_MAX_MAPS + 1] = (char *)(uintptr_t)"G";
+	argv[2 * HL_MAX_MAPS + 2] = (char *)(uintptr_t)"F";
+	argv[2 * HL_MAX_MAPS + 3] = NULL;
+	cr_assert_eq(cli_parse(2 * HL_MAX_MAPS + 3, argv, &o, &d), HL_OK, "%s", d.msg);
+	cr_assert_eq(o.nmaps, HL_MAX_MAPS);
+	cr_assert_str_eq(o.maps[0], "m0=f0");
+	cr_assert_str_eq(o.maps[HL_MAX_MAPS - 1], "m15=f15");
+}
+
 Test(cli, check_takes_one_operand)
 {
 	struct cmd c;
@@ -337,9 +419,10 @@ Test(cli, too_many_repeated_options)
 Test(cli, is_option_knows_every_spelling)
 {
 	static const char *const yes[] = { "-t", "-l", "-lt", "-t1s", "--list", "--timeout",
-					   "--timeout=1s", "--json", "-h", "--print-to=stdout" };
+					   "--timeout=1s", "--json", "-h", "--print-to=stdout",
+					   "--map", "--map=a=b" };
 	static const char *const no[] = { "-", "--", "-5", "-x", "--bogus", "--tim", "Echo",
-					  "", "list" };
+					  "", "list", "--ma", "--maps" };
 
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
 		cr_assert(cli_is_option(yes[i]), "%s", yes[i]);
