@@ -1,8 +1,10 @@
 /* Unit tests of sbx_config_check() (no /dev/kvm needed): each bound of a sandbox's
  * configuration accepted at its value and refused one past it, with the usage error that
- * names the setting. */
+ * names the setting; the files to map, their names (sbx_map_split(), sbx_map_name_ok())
+ * and their count. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -75,4 +77,152 @@ Test(config, defaults_pass)
 	cr_assert_eq(sbx_config_check(&cfg, &d), HL_OK, "%s", d.msg);
 	cr_assert_eq(cfg.policy.max_output, SBX_DEFAULT_MAX_OUTPUT);
 	cr_assert_eq(cfg.timeout_ms, 0);
+}
+
+/* ---- Files to map -------------------------------------------------------------------- */
+
+#define NAME31 "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcd"
+
+struct split_case {
+	char spec[48];
+	bool ok;
+	char name[HL_MAP_NAME_MAX];
+	char path[16];
+};
+
+ParameterizedTestParameters(config, map_split)
+{
+	static struct split_case cases[] = {
+		{ "a=b", true, "a", "b" },
+		{ "a=b=c", true, "a", "b=c" },
+		{ "_x9=/p/q", true, "_x9", "/p/q" },
+		{ "a==", true, "a", "=" },
+		{ NAME31 "=f", true, NAME31, "f" },
+		{ NAME31 "e=f", false, "", "" },
+		{ "abc", false, "", "" },
+		{ "a=", false, "", "" },
+		{ "=x", false, "", "" },
+		{ "=", false, "", "" },
+		{ "", false, "", "" },
+		{ "1a=x", false, "", "" },
+		{ "a-b=x", false, "", "" },
+		{ "a b=x", false, "", "" },
+		{ "\xc3\xa9=x", false, "", "" },
+	};
+
+	return cr_make_param_array(struct split_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct split_case *c, config, map_split)
+{
+	struct sbx_map m;
+
+	memset(&m, 'z', sizeof m);
+	cr_assert_eq(sbx_map_split(c->spec, &m), c->ok, "'%s'", c->spec);
+	if (!c->ok)
+		return;
+	/* NAME is NUL-padded to its array; PATH points into spec, after the first '='. */
+	cr_assert_str_eq(m.name, c->name, "'%s'", c->spec);
+	for (size_t i = strlen(c->name); i < sizeof m.name; i++)
+		cr_assert_eq(m.name[i], '\0', "'%s': byte %zu", c->spec, i);
+	cr_assert_eq(m.path, c->spec + strlen(c->name) + 1, "'%s'", c->spec);
+	cr_assert_str_eq(m.path, c->path, "'%s'", c->spec);
+}
+
+/* Only the len bytes given are the name, of 1 to 31 of them. */
+Test(config, map_name_ok_takes_a_length)
+{
+	cr_assert(sbx_map_name_ok("a", 1));
+	cr_assert(sbx_map_name_ok("a-b", 1));
+	cr_assert_not(sbx_map_name_ok("a-b", 2));
+	cr_assert_not(sbx_map_name_ok("abc", 0));
+	cr_assert(sbx_map_name_ok(NAME31, 31));
+	cr_assert(sbx_map_name_ok(NAME31 "e", 31));
+	cr_assert_not(sbx_map_name_ok(NAME31 "e", 32));
+	cr_assert_not(sbx_map_name_ok("9a", 2));
+	cr_assert(sbx_map_name_ok("a9", 2));
+	cr_assert(sbx_map_name_ok("_", 1));
+}
+
+/* A configuration with n maps named m0, m1, ... of path "f"; the default otherwise. */
+static void with_maps(struct sbx_config *cfg, struct sbx_map *maps, size_t n)
+{
+	sbx_config_default(cfg);
+	for (size_t i = 0; i < n; i++) {
+		memset(maps[i].name, 0, sizeof maps[i].name);
+		snprintf(maps[i].name, sizeof maps[i].name, "m%zu", i);
+		maps[i].path = "f";
+	}
+	cfg->maps = maps;
+	cfg->nmaps = n;
+}
+
+static void check_fails(const struct sbx_config *cfg, const char *msg)
+{
+	struct hl_diag d = { 0 };
+
+	cr_assert_eq(sbx_config_check(cfg, &d), HL_E_USAGE, "%s: accepted", msg);
+	cr_assert_eq(d.err, HL_E_USAGE);
+	cr_assert_str_eq(d.msg, msg);
+}
+
+Test(config, maps_up_to_16)
+{
+	struct sbx_map maps[HL_MAX_MAPS + 1];
+	struct sbx_config cfg;
+	struct hl_diag d = { 0 };
+
+	with_maps(&cfg, maps, HL_MAX_MAPS);
+	cr_assert_eq(sbx_config_check(&cfg, &d), HL_OK, "%s", d.msg);
+	with_maps(&cfg, maps, HL_MAX_MAPS + 1);
+	check_fails(&cfg, "17 files to map, more than 16");
+	/* None: maps may be NULL. */
+	with_maps(&cfg, NULL, 0);
+	cr_assert_eq(sbx_config_check(&cfg, &d), HL_OK, "%s", d.msg);
+}
+
+Test(config, map_names_unique)
+{
+	struct sbx_map maps[3];
+	struct sbx_config cfg;
+
+	with_maps(&cfg, maps, 3);
+	strcpy(maps[2].name, "m0");
+	check_fails(&cfg, "map m0 is given twice");
+	strcpy(maps[2].name, "m2");
+	strcpy(maps[1].name, "m2");
+	check_fails(&cfg, "map m2 is given twice");
+}
+
+Test(config, map_names_are_identifiers)
+{
+	struct sbx_map maps[2];
+	struct sbx_config cfg;
+	struct hl_diag d = { 0 };
+
+	with_maps(&cfg, maps, 2);
+	strcpy(maps[1].name, "1a");
+	check_fails(&cfg, "map name '1a' is not an identifier of at most 31 characters");
+	strcpy(maps[1].name, "a-b");
+	check_fails(&cfg, "map name 'a-b' is not an identifier of at most 31 characters");
+	memset(maps[1].name, 0, sizeof maps[1].name);
+	check_fails(&cfg, "map name '' is not an identifier of at most 31 characters");
+	/* 31 characters fit; 32, with no room for the NUL, do not. */
+	memcpy(maps[1].name, NAME31, sizeof NAME31);
+	cr_assert_eq(sbx_config_check(&cfg, &d), HL_OK, "%s", d.msg);
+	maps[1].name[31] = 'e';
+	check_fails(&cfg, "map name '" NAME31 "e' is not an identifier of at most 31 "
+		    "characters");
+}
+
+Test(config, maps_name_a_file)
+{
+	struct sbx_map maps[2];
+	struct sbx_config cfg;
+
+	with_maps(&cfg, maps, 2);
+	maps[1].path = NULL;
+	check_fails(&cfg, "map m1 names no file");
+	maps[1].path = "";
+	check_fails(&cfg, "map m1 names no file");
 }
