@@ -20,6 +20,12 @@
 #define BAD_SIZE(s) "bad size '" s "' (use bytes or a number with K, KiB, M, MiB, G or GiB, " \
 	"e.g. 64KiB)"
 #define BAD_ENV(s) "env entry '" s "' is not a variable name ([A-Za-z_][A-Za-z0-9_]*)"
+#define BAD_MAP(s) "map name '" s "' is not an identifier of at most 31 characters " \
+	"([A-Za-z_][A-Za-z0-9_]*)"
+/* 16 entries of a flow mapping, 7 columns each after the 6 of "map: {": a 17th is at
+ * column 119. */
+#define MAP_16 "map: {a0: x, a1: x, a2: x, a3: x, a4: x, a5: x, a6: x, a7: x, a8: x, " \
+	"a9: x, b0: x, b1: x, b2: x, b3: x, b4: x, b5: x, "
 
 /* len 0: the text is a C string; else its exact length (for embedded NUL bytes). */
 static const struct bad_manifest {
@@ -148,6 +154,37 @@ static const struct bad_manifest {
 							"in files" },
 	{ "guest: a\nfiles:\n  - {path: x}\n", 0, "t.yaml:3:5: entries of files must be "
 						  "scalars, not a mapping" },
+	/* map */
+	{ "guest: a\nmap: [a, b]\n", 0, "t.yaml:2:6: map must be a mapping of names to files, "
+					"not a sequence" },
+	{ "guest: a\nmap: x.bin\n", 0, "t.yaml:2:6: map must be a mapping of names to files, "
+				       "not a scalar" },
+	{ "guest: a\nmap:\n", 0, "t.yaml:2:5: map must be a mapping of names to files, not an "
+				 "empty value" },
+	{ "guest: a\nmap: {[a]: x}\n", 0, "t.yaml:2:7: a name in map must be a scalar, not a "
+					 "sequence" },
+	{ "guest: a\nmap:\n  ? {a: b}\n  : x\n", 0, "t.yaml:3:5: a name in map must be a "
+						   "scalar, not a mapping" },
+	{ "guest: a\nmap: {1a: x}\n", 0, "t.yaml:2:7: " BAD_MAP("1a") },
+	{ "guest: a\nmap: {ok: x, a-b: y}\n", 0, "t.yaml:2:14: " BAD_MAP("a-b") },
+	{ "guest: a\nmap: {'': x}\n", 0, "t.yaml:2:7: " BAD_MAP("") },
+	{ "guest: a\nmap: {ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcde: x}\n", 0,
+	  "t.yaml:2:7: " BAD_MAP("ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcde") },
+	{ "guest: a\nmap: {a: x, b: y, a: z}\n", 0, "t.yaml:2:19: duplicate name 'a' in map" },
+	{ "guest: a\nmap:\n  a: x\n  a: y\n", 0, "t.yaml:4:3: duplicate name 'a' in map" },
+	{ "guest: a\nmap: {a: ''}\n", 0, "t.yaml:2:10: map.a must name a file, not an empty "
+					"string" },
+	{ "guest: a\nmap:\n  a:\n", 0, "t.yaml:3:5: map.a must name a file, not an empty "
+				       "string" },
+	{ "guest: a\nmap: {a: [x]}\n", 0, "t.yaml:2:10: map.a must name a file, not a "
+					 "sequence" },
+	{ "guest: a\nmap: {a: {p: x}}\n", 0, "t.yaml:2:10: map.a must name a file, not a "
+					    "mapping" },
+	{ "guest: a\n" MAP_16 "b6: x}\n", 0, "t.yaml:2:119: map has more than 16 files" },
+	{ "guest: a\n" MAP_16 "a0: x}\n", 0, "t.yaml:2:119: duplicate name 'a0' in map" },
+	{ "guest: a\nmap: {a: x}\nmap: {b: y}\n", 0, "t.yaml:3:1: duplicate key 'map' at the "
+						    "top level (first on line 2)" },
+	{ "guest: a\nmap: {a: \"x\\0y\"}\n", 0, "t.yaml:2:10: NUL character in a value" },
 	/* print_to */
 	{ "guest: a\nprint_to: stdin\n", 0, "t.yaml:2:11: print_to must be stdout or stderr, "
 					   "not 'stdin'" },
@@ -175,6 +212,13 @@ static const struct bad_manifest {
 	{ "guest: a\nfiles: [*x]\n", 0, "t.yaml:2:9: anchors and aliases are not allowed" },
 	{ "guest: a\nmemory: &m {heap: 1M}\n", 0, "t.yaml:2:9: anchors and aliases are not "
 						  "allowed" },
+	{ "guest: a\nmap: &m {a: x}\n", 0, "t.yaml:2:6: anchors and aliases are not allowed" },
+	{ "guest: a\nmap: {&n a: x}\n", 0, "t.yaml:2:7: anchors and aliases are not allowed" },
+	{ "guest: a\nmap: {a: &p x}\n", 0, "t.yaml:2:10: anchors and aliases are not "
+					   "allowed" },
+	{ "guest: a\nmap: {a: *p}\n", 0, "t.yaml:2:10: anchors and aliases are not allowed" },
+	{ "guest: a\nmap: {a: !!str x}\n", 0, "t.yaml:2:10: tags are not allowed "
+					      "('tag:yaml.org,2002:str')" },
 	{ "guest: !!str a\n", 0, "t.yaml:1:8: tags are not allowed ('tag:yaml.org,2002:str')" },
 	{ "guest: a\nenv: !list [A]\n", 0, "t.yaml:2:6: tags are not allowed ('!list')" },
 	/* Malformed YAML, and bytes that are not text. */

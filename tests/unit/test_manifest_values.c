@@ -1,7 +1,7 @@
 /* Unit tests of the manifest parser, manifests it accepts: every field of a valid one,
- * the defaults, guest and file paths joined to the manifest's directory, and the values
- * of sizes, durations and hashes up to their bounds.  Malformed manifests are in
- * test_manifest.c. */
+ * the defaults, guest, file and map paths joined to the manifest's directory, and the
+ * values of sizes, durations, hashes and maps up to their bounds.  Malformed manifests
+ * are in test_manifest.c. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
@@ -54,7 +54,10 @@ Test(manifest, full_sets_every_field)
 		"  - _x9\n"
 		"files: [./data, /etc/hostname, 'a b']\n"
 		"print_to: stdout\n"
-		"core: crash.core\n");
+		"core: crash.core\n"
+		"map:\n"
+		"  data: x.bin\n"
+		"  Host_name2: /etc/hostname\n");
 
 	cr_assert_str_eq(m->path, "dir/m.yaml");
 	cr_assert_str_eq(m->guest, "dir/bin/g.elf");
@@ -84,6 +87,13 @@ Test(manifest, full_sets_every_field)
 	cr_assert_str_eq(m->files[2], "dir/a b");
 	cr_assert_eq(m->print_to, TGT_STREAM_STDOUT);
 	cr_assert_str_eq(m->core, "dir/crash.core");
+	cr_assert_eq(m->nmaps, 2);
+	cr_assert_str_eq(m->maps[0].name, "data");
+	cr_assert_str_eq(m->maps[0].path, "dir/x.bin");
+	cr_assert_eq(m->maps[0].path, m->map_paths[0]);
+	cr_assert_str_eq(m->maps[1].name, "Host_name2");
+	cr_assert_str_eq(m->maps[1].path, "/etc/hostname");
+	cr_assert_eq(m->maps[1].path, m->map_paths[1]);
 	mf_free(m);
 }
 
@@ -111,6 +121,7 @@ Test(manifest, defaults_are_unset)
 	cr_assert_eq(m->nfiles, 0);
 	cr_assert_null(m->files);
 	cr_assert_null(m->snapshot);
+	cr_assert_eq(m->nmaps, 0);
 	mf_free(m);
 	mf_free(NULL);
 }
@@ -136,7 +147,7 @@ Test(manifest, snapshot_alone_or_beside_the_guest)
 Test(manifest, empty_sections_and_lists)
 {
 	struct mf_manifest *m = parse_ok("m.yaml", "{guest: g, memory: {}, limits: {}, "
-					 "host_functions: [], env: [], files: []}");
+					 "host_functions: [], env: [], files: [], map: {}}");
 
 	cr_assert_str_eq(m->guest, "./g");
 	cr_assert_eq(m->heap, 0);
@@ -144,6 +155,7 @@ Test(manifest, empty_sections_and_lists)
 	cr_assert_eq(m->nhost_functions, 0);
 	cr_assert_eq(m->nenv, 0);
 	cr_assert_eq(m->nfiles, 0);
+	cr_assert_eq(m->nmaps, 0);
 	mf_free(m);
 }
 
@@ -194,11 +206,14 @@ ParameterizedTest(struct join_case *c, manifest, joins_paths)
 	char text[128];
 	struct mf_manifest *m;
 
-	snprintf(text, sizeof text, "guest: %s\nfiles: [%s]\n", c->written, c->written);
+	snprintf(text, sizeof text, "guest: %s\nfiles: [%s]\nmap: {f: %s}\n", c->written,
+		 c->written, c->written);
 	m = parse_ok(c->manifest, text);
 	cr_assert_str_eq(m->guest, c->want, "%s + %s", c->manifest, c->written);
 	cr_assert_eq(m->nfiles, 1);
 	cr_assert_str_eq(m->files[0], c->want, "%s + %s", c->manifest, c->written);
+	cr_assert_eq(m->nmaps, 1);
+	cr_assert_str_eq(m->maps[0].path, c->want, "%s + %s", c->manifest, c->written);
 	mf_free(m);
 }
 
@@ -291,6 +306,33 @@ Test(manifest, accepts_256_entries)
 	cr_assert_eq(m->nenv, MF_MAX_ENTRIES);
 	cr_assert_str_eq(m->env[0], "a00");
 	cr_assert_str_eq(m->env[255], "c55");
+	mf_free(m);
+}
+
+/* 16 files to map, names of 1 to 31 characters, paths written in any of YAML's ways;
+ * a name is NUL-padded to its array, as the PEB copies it whole. */
+Test(manifest, accepts_16_maps)
+{
+	static const char text[] = "guest: g\nmap:\n"
+		"  a0: x\n  a1: 'a b'\n  a2: \"c=d\"\n  a3: ./e\n  a4: ../f\n  a5: /g\n"
+		"  a6: h\n  a7: i\n  a8: j\n  a9: k\n  b0: l\n  b1: m\n  b2: n\n  _: o\n"
+		"  Z9: p\n  ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcd: q\n";
+	static const char *const paths[HL_MAX_MAPS] = {
+		"d/x", "d/a b", "d/c=d", "d/./e", "d/../f", "/g", "d/h", "d/i", "d/j", "d/k",
+		"d/l", "d/m", "d/n", "d/o", "d/p", "d/q",
+	};
+	struct mf_manifest *m = parse_ok("d/m.yaml", text);
+	const char *last = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcd";
+
+	cr_assert_eq(m->nmaps, HL_MAX_MAPS);
+	for (size_t i = 0; i < HL_MAX_MAPS; i++)
+		cr_assert_str_eq(m->maps[i].path, paths[i], "map %zu", i);
+	cr_assert_str_eq(m->maps[0].name, "a0");
+	cr_assert_str_eq(m->maps[13].name, "_");
+	for (size_t i = 1; i < HL_MAP_NAME_MAX; i++)
+		cr_assert_eq(m->maps[13].name[i], '\0', "byte %zu", i);
+	cr_assert_str_eq(m->maps[15].name, last);
+	cr_assert_eq(m->maps[15].name[HL_MAP_NAME_MAX - 1], '\0');
 	mf_free(m);
 }
 
