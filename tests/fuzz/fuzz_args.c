@@ -1,7 +1,7 @@
 /* libFuzzer target: argument conversion (cli_convert, hl_parse_size, hl_parse_duration,
- * and cli_parse on the same strings).  An input is a parameter count, that many type
- * bytes, then NUL-separated argument strings.  A converted argument printed by cli_print
- * must convert back to the same value. */
+ * and cli_parse on the same strings, with what it promises of --map).  An input is a
+ * parameter count, that many type bytes, then NUL-separated argument strings.  A
+ * converted argument printed by cli_print must convert back to the same value. */
 #include <math.h>
 #include <string.h>
 
@@ -117,6 +117,15 @@ static void parse_options(char **strs, int n)
 	if (o.help || o.version)
 		return;
 	CHECK(o.guest != NULL && o.nargs >= 0 && o.nargs <= n);
+	/* Each --map is NAME=PATH, each NAME once. */
+	CHECK(o.nmaps >= 0 && o.nmaps <= HL_MAX_MAPS);
+	for (int i = 0; i < o.nmaps; i++) {
+		struct sbx_map m, other;
+
+		CHECK(sbx_map_split(o.maps[i], &m));
+		for (int j = 0; j < i; j++)
+			CHECK(sbx_map_split(o.maps[j], &other) && strcmp(other.name, m.name) != 0);
+	}
 	/* The modes that take no FUNCTION exclude each other; the others need one. */
 	CHECK(o.list + o.check + o.batch + (o.save_snapshot != NULL) <= 1);
 	CHECK(!o.keep_state || o.batch);

@@ -28,6 +28,24 @@ static void check_size(uint64_t v)
 	CHECK(v == 0 || (v >= SBX_MIN_SIZE && v <= SBX_MAX_SIZE));
 }
 
+/* Each map: a name of 1 to 31 identifier characters, NUL-padded to its array (the PEB
+ * copies it whole), given once; its path resolved, and the string the manifest owns. */
+static void check_maps(const struct mf_manifest *m)
+{
+	CHECK(m->nmaps <= HL_MAX_MAPS);
+	for (size_t i = 0; i < m->nmaps; i++) {
+		const char *name = m->maps[i].name;
+		size_t len = strnlen(name, HL_MAP_NAME_MAX);
+
+		CHECK(len < HL_MAP_NAME_MAX && sbx_map_name_ok(name, len));
+		for (size_t j = len; j < HL_MAP_NAME_MAX; j++)
+			CHECK(name[j] == '\0');
+		CHECK(m->maps[i].path == m->map_paths[i] && resolved(m->maps[i].path));
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(m->maps[j].name, name) != 0);
+	}
+}
+
 static void check_manifest(const struct mf_manifest *m)
 {
 	CHECK(m->path != NULL && strcmp(m->path, NAME) == 0);
@@ -55,6 +73,7 @@ static void check_manifest(const struct mf_manifest *m)
 	CHECK(unique(m->host_functions, m->nhost_functions));
 	CHECK(unique(m->env, m->nenv));
 	CHECK(unique(m->files, m->nfiles));
+	check_maps(m);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
