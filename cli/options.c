@@ -113,12 +113,17 @@ static enum hl_err dir_grant(const char *v, struct cli_opts *o, struct hl_diag *
 /* --map NAME=PATH, each name once. */
 static enum hl_err map_file(const char *v, struct cli_opts *o, struct hl_diag *d)
 {
+	size_t len = strcspn(v, "=");
 	struct sbx_map m, other;
 
-	if (!sbx_map_split(v, &m))
-		return hl_fail(d, HL_E_USAGE, "option --map %s: not NAME=PATH, with NAME an "
-			       "identifier of at most %d characters ([A-Za-z_][A-Za-z0-9_]*)", v,
+	if (v[len] != '=')
+		return hl_fail(d, HL_E_USAGE, "option --map %s: not NAME=PATH", v);
+	if (!sbx_map_name_ok(v, len))
+		return hl_fail(d, HL_E_USAGE, "option --map %s: NAME '%.*s' is not an identifier "
+			       "of 1 to %d characters ([A-Za-z_][A-Za-z0-9_]*)", v, (int)len, v,
 			       HL_MAP_NAME_MAX - 1);
+	if (!sbx_map_split(v, &m))
+		return hl_fail(d, HL_E_USAGE, "option --map %s: PATH is empty", v);
 	for (int i = 0; i < o->nmaps; i++)
 		if (sbx_map_split(o->maps[i], &other) && strcmp(other.name, m.name) == 0)
 			return hl_fail(d, HL_E_USAGE, "option --map %s given twice", m.name);

@@ -87,8 +87,9 @@ static enum hl_err set_grants(struct tgt *t, const struct tgt_request *req,
 	return HL_OK;
 }
 
-/* The manifest's maps but those the command line names again, then the command
- * line's; each file must be a regular file (--check says so without booting). */
+/* The manifest's maps, each replaced in place by the command line's of the same name,
+ * then the command line's others; each file must be a regular file (--check says so
+ * without booting). */
 static enum hl_err set_maps(struct tgt *t, const struct tgt_request *req,
 			    struct sbx_config *cfg, struct hl_diag *d)
 {
@@ -105,10 +106,13 @@ static enum hl_err set_maps(struct tgt *t, const struct tgt_request *req,
 	for (size_t i = 0, j; i < m->nmaps; i++) {
 		for (j = 0; j < req->nmaps && strcmp(cli[j].name, m->maps[i].name) != 0; j++)
 			;
-		if (j == req->nmaps)
-			t->maps[n++] = m->maps[i];
+		t->maps[n++] = j < req->nmaps ? cli[j] : m->maps[i];
 	}
-	for (size_t i = 0; i < req->nmaps; i++) {
+	for (size_t i = 0, j; i < req->nmaps; i++) {
+		for (j = 0; j < m->nmaps && strcmp(cli[i].name, m->maps[j].name) != 0; j++)
+			;
+		if (j < m->nmaps)
+			continue;
 		if (n == HL_MAX_MAPS)
 			return hl_fail(d, HL_E_USAGE, "more than %d files to map (the manifest's "
 				       "and --map's)", HL_MAX_MAPS);

@@ -142,9 +142,11 @@ struct bad_cmd {
 	char msg[160];
 };
 
-/* What --map says of a value that is not NAME=PATH. */
-#define NOT_MAP(v) "option --map " v ": not NAME=PATH, with NAME an identifier of at " \
-	"most 31 characters ([A-Za-z_][A-Za-z0-9_]*)"
+/* What --map says of a value without "=", a bad NAME, an empty PATH. */
+#define NOT_MAP(v) "option --map " v ": not NAME=PATH"
+#define BAD_NAME(v, n) "option --map " v ": NAME '" n "' is not an identifier of 1 to 31 " \
+	"characters ([A-Za-z_][A-Za-z0-9_]*)"
+#define NO_PATH(v) "option --map " v ": PATH is empty"
 
 ParameterizedTestParameters(cli, parse_rejects)
 {
@@ -195,13 +197,13 @@ ParameterizedTestParameters(cli, parse_rejects)
 		/* --map NAME=PATH: NAME an identifier of 1 to 31 characters, PATH not empty,
 		 * each NAME once. */
 		{ "hlrun --map abc G F", NOT_MAP("abc") },
-		{ "hlrun --map a= G F", NOT_MAP("a=") },
-		{ "hlrun --map =x G F", NOT_MAP("=x") },
+		{ "hlrun --map a= G F", NO_PATH("a=") },
+		{ "hlrun --map =x G F", BAD_NAME("=x", "") },
 		{ "hlrun --map= G F", NOT_MAP("") },
-		{ "hlrun --map 1a=x G F", NOT_MAP("1a=x") },
-		{ "hlrun --map a-b=x G F", NOT_MAP("a-b=x") },
+		{ "hlrun --map 1a=x G F", BAD_NAME("1a=x", "1a") },
+		{ "hlrun --map a-b=x G F", BAD_NAME("a-b=x", "a-b") },
 		{ "hlrun --map ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcde=x G F",
-		  NOT_MAP("ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcde=x") },
+		  BAD_NAME("ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcde=x", "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcde") },
 		{ "hlrun --map a=x --map=a=y G F", "option --map a given twice" },
 		{ "hlrun --map a=x --map b=y --map a=x G F", "option --map a given twice" },
 		{ "hlrun --map", "option --map needs a value" },

@@ -139,14 +139,15 @@ Test(target_map, the_manifest_then_the_options)
 	assert_maps(&req, 3, names, paths);
 }
 
-/* A --map NAME the manifest maps too replaces the manifest's, whose file is then not
- * even looked at; it comes after the manifest's others. */
+/* A --map NAME the manifest maps too replaces the manifest's, in its place (the guest
+ * finds the files at the same addresses), and the manifest's file is then not even
+ * looked at. */
 Test(target_map, an_option_replaces_the_manifest_map_of_its_name)
 {
 	const char *b = put("b.bin", "b"), *other = put("other.bin", "o");
 	char spec[128];
 	const char *specs[] = { spec };
-	const char *const names[] = { "b", "a" }, *const paths[] = { b, other };
+	const char *const names[] = { "a", "b" }, *const paths[] = { other, b };
 	struct tgt_request req = { .path = manifest("map: {a: missing.bin, b: b.bin}\n"),
 				   .maps = specs, .nmaps = 1 };
 
@@ -219,9 +220,10 @@ Test(target_map, at_most_16_together)
 	c = tgt_config(t);
 	cr_assert_eq(c->nmaps, HL_MAX_MAPS);
 	cr_assert_str_eq(c->maps[2].name, "m2");
-	cr_assert_str_eq(c->maps[3].name, "m4");
-	cr_assert_str_eq(c->maps[HL_MAX_MAPS - 1].name, "m3");
-	cr_assert_str_eq(c->maps[HL_MAX_MAPS - 1].path, f);
+	cr_assert_str_eq(c->maps[3].name, "m3");
+	cr_assert_str_eq(c->maps[3].path, f, "replaced in its place");
+	cr_assert_str_eq(c->maps[4].name, "m4");
+	cr_assert_str_eq(c->maps[HL_MAX_MAPS - 1].name, "m15");
 	tgt_free(t);
 	specs[0] = extra;
 	assert_fails(&req, HL_E_USAGE,
