@@ -135,7 +135,7 @@ $(B)/host/guests/%.o: CPPFLAGS += -Iguests/include
 # says why each is there).  Freestanding, with no header or library of the host: --sysroot
 # names the SDK's own directory, which has no usr/include, so the compiler finds only its
 # own headers, for gcc and clang alike; static at the address of the SDK's linker script.
-GUEST_SDK_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+GUEST_SDK_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector -fstack-clash-protection \
 	-fno-asynchronous-unwind-tables -fcf-protection=none
 GUEST_SDK_LDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack
@@ -167,12 +167,20 @@ GUEST_OBJS := $(patsubst %.c,$(B)/guest/%.o,$(wildcard $(GUEST_NAMES:%=guests/%/
 
 guests: $(GUEST_ELFS)
 
-$(B)/guest/%.o: %.c
+# The guests' flags as last built with: a change of them (or of GUEST_CC) rebuilds every
+# guest object, as a change of a source does.
+GUEST_FLAGS_SEEN := $(B)/guest/flags
+$(GUEST_FLAGS_SEEN): FORCE
+	@mkdir -p $(@D)
+	@echo '$(GUEST_CC) $(GUEST_CFLAGS)' | cmp -s - $@ || echo '$(GUEST_CC) $(GUEST_CFLAGS)' > $@
+FORCE:
+
+$(B)/guest/%.o: %.c $(GUEST_FLAGS_SEEN)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(B)/guest/%.o: %.S
+$(B)/guest/%.o: %.S $(GUEST_FLAGS_SEEN)
 	@mkdir -p $(@D)
 	$(call say,AS,$@)
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
@@ -361,7 +369,7 @@ deps:
 clean:
 	rm -rf $(B) hlrun guests/bin tests/guests/bin
 
-.PHONY: all guests tests check check-docs check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
+.PHONY: FORCE all guests tests check check-docs check-runner check-unit check-kvm check-kvm-host check-kvm-vm check-san \
 	check-sdk check-mutants mutants coverage lint-man demo install uninstall deps clean
 
 -include $(shell find $(B) -path build/mutants -prune -o -name '*.d' -print 2>/dev/null)

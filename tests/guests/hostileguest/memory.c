@@ -306,3 +306,42 @@ static int deep_fault(const struct hl_value *a, struct hl_value *r)
 	return 0;
 }
 HL_EXPORT(DeepFault, deep_fault, HL_T_I32, HL_T_I32);
+
+/* ---- Frames larger than the guard page ---------------------------------------------
+ * Each is written at its far end only: without the probes of -fstack-clash-protection it
+ * would step over the unmapped page below the stack into the output buffer. */
+
+__attribute__((noinline)) static int32_t vla_frame(int32_t kib)
+{
+	volatile uint8_t frame[(size_t)kib * 1024];
+
+	frame[0] = 1;
+	return frame[0] - 1 + kib;
+}
+
+static int big_frame(const struct hl_value *a, struct hl_value *r)
+{
+	int32_t kib = a[0].u.i32;
+
+	if (kib < 1 || kib > 65536)
+		return hl_error(22, "%d KiB: give 1 to 65536", kib);
+	r->u.i32 = vla_frame(kib);
+	return 0;
+}
+HL_EXPORT(BigFrame, big_frame, HL_T_I32, HL_T_I32);
+
+__attribute__((noinline)) static int32_t fixed_frame(void)
+{
+	volatile uint8_t frame[20 << 10];
+
+	frame[0] = 20;
+	return frame[0];
+}
+
+static int huge_frame(const struct hl_value *a, struct hl_value *r)
+{
+	(void)a;
+	r->u.i32 = fixed_frame();
+	return 0;
+}
+HL_EXPORT(HugeFrame, huge_frame, HL_T_I32);
