@@ -2,6 +2,7 @@
  * result.  parse -> resolve -> boot -> call -> print -> exit status; the only place that
  * prints the final error and decides the exit status. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,48 @@ static void report(struct run *r, enum hl_err err)
 	}
 }
 
+/* SIGINT and SIGTERM stop the guest as its time limit would (sbx_interrupt()), so that
+ * hlrun still answers and says why; a second one, of either kind, ends hlrun at once. */
+static void on_stop_signal(int signo)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	if (sbx_interrupted() == 0) {
+		sbx_interrupt(signo);
+		return;
+	}
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	raise(signo);
+}
+
+/* Without SA_RESTART, so that a read that waits for input returns.  A signal ignored
+ * when hlrun starts (a background job's SIGINT) stays ignored. */
+static void catch_stop_signals(void)
+{
+	static const int signals[] = { SIGINT, SIGTERM };
+	struct sigaction sa = { .sa_handler = on_stop_signal }, old;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(signals[i], &sa, NULL);
+}
+
+/* Ends hlrun by the signal that stopped it, as a shell expects of a command it
+ * interrupted (so that a script's loop stops too); returns only if that fails. */
+static void end_by_signal(int signo)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t set;
+
+	sigaction(signo, &dfl, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(signo);
+}
+
 int main(int argc, char **argv)
 {
 	static struct run r;
@@ -392,6 +435,7 @@ int main(int argc, char **argv)
 	enum hl_err err;
 	int out_errno;
 
+	catch_stop_signals();
 	r.t_start = sbx_now_ns();
 	err = run(&r, argc, argv);
 	if (r.opts.stats && (!r.opts.json || r.opts.batch) && r.guest != NULL && !r.opts.list &&
@@ -418,5 +462,7 @@ int main(int argc, char **argv)
 		print_error(&r, r.diag.msg);
 	}
 	fclose(stdout);
+	if (sbx_interrupted() != 0)
+		end_by_signal(sbx_interrupted());
 	return cli_exit_status(err);
 }

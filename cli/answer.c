@@ -8,7 +8,8 @@
 static const char *const class_names[] = {
 	[HL_E_GUEST] = "guest", [HL_E_USAGE] = "usage", [HL_E_INVALID] = "invalid",
 	[HL_E_CRASH] = "crash", [HL_E_NOKVM] = "nokvm", [HL_E_TIMEOUT] = "timeout",
-	[HL_E_INTERNAL] = "internal",
+	[HL_E_INTERNAL] = "internal", [HL_E_INTERRUPTED] = "interrupted",
+	[HL_E_TERMINATED] = "terminated",
 };
 
 static void put_cstring(FILE *out, const char *s)
@@ -106,7 +107,7 @@ void cli_json_result(FILE *out, const struct cli_answer *a, const struct hl_valu
  * answered as an internal error rather than as a success without a value. */
 void cli_json_error(FILE *out, const struct cli_answer *a, enum hl_err err, const char *msg)
 {
-	if (err <= HL_OK || err > HL_E_INTERNAL)
+	if (err <= HL_OK || err > HL_E_TERMINATED)
 		err = HL_E_INTERNAL;
 	open_answer(out, a);
 	fprintf(out, "\"ok\":false,\"error\":{\"class\":\"%s\",\"status\":%d,\"message\":",

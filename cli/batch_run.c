@@ -115,6 +115,9 @@ static enum hl_err run_call(struct batch *b, const struct cli_batch_call *c,
 		note_failure(b, err, cd.msg);
 	}
 	forget_captured(b);
+	/* A signal stopped the call: it is answered, and the batch ends here. */
+	if (err == HL_E_INTERRUPTED || err == HL_E_TERMINATED)
+		return hl_fail(d, err, "line %lu: %s", b->lineno, cd.msg);
 	if (!b->o->keep_state || sbx_poisoned(b->s)) {
 		err = sbx_restore(b->s, &pages, d);
 		if (err != HL_OK)
@@ -170,7 +173,7 @@ enum hl_err cli_batch_run(struct sbx *s, const struct ldr_guest *g, FILE *in, FI
 	enum hl_err err = HL_OK;
 	enum line how;
 
-	while (err == HL_OK && read_line(&b, in, &how)) {
+	while (err == HL_OK && sbx_interrupted() == 0 && read_line(&b, in, &how)) {
 		b.lineno++;
 		if (b.len == 0 && how == LINE_WHOLE)
 			continue;
@@ -179,6 +182,10 @@ enum hl_err cli_batch_run(struct sbx *s, const struct ldr_guest *g, FILE *in, FI
 	free(b.line);
 	if (o->answered != NULL)
 		*o->answered = b.answered;
+	/* A signal while the batch waited for input, or read it. */
+	if (err == HL_OK && sbx_interrupted() != 0)
+		err = hl_fail(d, sbx_interrupt_class(sbx_interrupted()), "%s while waiting for "
+			      "line %lu", sbx_interrupt_words(sbx_interrupted()), b.lineno + 1);
 	if (err == HL_OK && ferror(in))
 		err = hl_fail(d, HL_E_INTERNAL, "standard input: %s", strerror(errno));
 	if (err != HL_OK)

@@ -38,6 +38,13 @@ static enum hl_err slurp(int fd, const char *what, uint64_t limit, struct cli_ar
 				break;
 			buf = bigger;
 		}
+		/* SIGINT or SIGTERM, before this read or during it (EINTR), ends it. */
+		if (sbx_interrupted() != 0) {
+			free(buf);
+			return hl_fail(d, sbx_interrupt_class(sbx_interrupted()),
+				       "%s: %s while it was read", what,
+				       sbx_interrupt_words(sbx_interrupted()));
+		}
 		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -14,6 +14,8 @@ static const struct {
 	{ HL_E_NOKVM, 5, "no usable KVM: none, or one that cannot run the guest" },
 	{ HL_E_TIMEOUT, 124, "the time limit elapsed" },
 	{ HL_E_INTERNAL, 125, "internal error in hlrun" },
+	{ HL_E_INTERRUPTED, 130, "SIGINT stopped the guest (hlrun ends by that signal)" },
+	{ HL_E_TERMINATED, 143, "SIGTERM stopped the guest (hlrun ends by that signal)" },
 };
 
 int cli_exit_status(enum hl_err err)

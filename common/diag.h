@@ -14,6 +14,8 @@ enum hl_err {
 	HL_E_NOKVM,    /* this host cannot run VMs */
 	HL_E_TIMEOUT,  /* the time limit elapsed */
 	HL_E_INTERNAL, /* a bug or an unexpected system failure in hlrun */
+	HL_E_INTERRUPTED, /* SIGINT stopped the guest */
+	HL_E_TERMINATED,  /* SIGTERM stopped the guest */
 };
 
 #define HL_DIAG_MSG 512

@@ -109,20 +109,36 @@ static void dump_core(struct sbx *s, const struct hv_exit *ex, struct hl_diag *d
 			 hv_get_regs(s->vm, &r, &rd) == HL_OK ? &r : NULL, d);
 }
 
+/* The run ends as a time limit would end it, for the signal that asked it to. */
+static enum hl_err interrupted(const struct sbx *s, struct hl_diag *d)
+{
+	int signo = sbx_interrupted();
+
+	return hl_fail(d, sbx_interrupt_class(signo), "%s: %s", s->phase,
+		       sbx_interrupt_words(signo));
+}
+
 enum hl_err sbx_run(struct sbx *s, uint32_t *value, struct hl_diag *d)
 {
 	struct hv_exit ex;
 	bool done = false;
 	enum hl_err err = sbx_timer_arm(&s->timer, s->cfg.timeout_ms, d);
 
+	ex.kind = HV_EXIT_INTERRUPTED;
 	while (err == HL_OK && !done) {
+		if (sbx_interrupted() != 0) {
+			err = interrupted(s, d);
+			break;
+		}
 		err = hv_run(s->vm, &ex, d);
 		if (err != HL_OK)
 			break;
 		if (ex.kind == HV_EXIT_IO) {
 			err = on_port(s, &ex, value, &done, d);
 		} else if (ex.kind == HV_EXIT_INTERRUPTED) {
-			if (sbx_timer_expired(&s->timer))
+			if (sbx_interrupted() != 0)
+				err = interrupted(s, d);
+			else if (sbx_timer_expired(&s->timer))
 				err = hl_fail(d, HL_E_TIMEOUT, "%s: timed out after %llu ms",
 					      s->phase, (unsigned long long)s->cfg.timeout_ms);
 		} else {
@@ -131,7 +147,8 @@ enum hl_err sbx_run(struct sbx *s, uint32_t *value, struct hl_diag *d)
 	}
 	if (sbx_timer_arm(&s->timer, 0, err == HL_OK ? d : NULL) != HL_OK && err == HL_OK)
 		err = HL_E_INTERNAL;
-	if (err == HL_E_CRASH || err == HL_E_TIMEOUT)
+	if (err == HL_E_CRASH || err == HL_E_TIMEOUT || err == HL_E_INTERRUPTED ||
+	    err == HL_E_TERMINATED)
 		dump_core(s, &ex, d);
 	return err == HL_OK ? HL_OK : poison(s, err);
 }

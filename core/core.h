@@ -224,6 +224,21 @@ enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_co
  * HL_E_NOKVM with the reason and a hint, HL_E_INTERNAL. */
 enum hl_err sbx_kvm_describe(const char *path, char *buf, size_t len, struct hl_diag *d);
 
+/* Asks this process's sandboxes to stop their guests because signal signo (SIGINT or
+ * SIGTERM) arrived, as their time limit would: the run under way, or the next one, ends
+ * with HL_E_INTERRUPTED (SIGINT) or HL_E_TERMINATED (SIGTERM) and poisons its sandbox.
+ * The first signal counts.  Async-signal-safe: meant for the caller's signal handler. */
+void sbx_interrupt(int signo);
+
+/* The signal sbx_interrupt() was first given, or 0. */
+int sbx_interrupted(void);
+
+/* The error class of an interruption by signo: HL_E_INTERRUPTED or HL_E_TERMINATED. */
+enum hl_err sbx_interrupt_class(int signo);
+
+/* What happened, for messages: "interrupted by SIGINT" or "terminated by SIGTERM". */
+const char *sbx_interrupt_words(int signo);
+
 /* CLOCK_MONOTONIC in nanoseconds, the clock of every timing hlrun reports. */
 uint64_t sbx_now_ns(void);
 

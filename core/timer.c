@@ -18,6 +18,35 @@ static void on_kick(int signo)
 	(void)signo;
 }
 
+/* The signal that asked the sandboxes to stop (sbx_interrupt()), and whether a timer's
+ * kick signal is blocked and handled, so that raising it stops the run under way or the
+ * next one (without a timer, its default action would end the process). */
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t kick_ready;
+
+void sbx_interrupt(int signo)
+{
+	if (stop_signal == 0)
+		stop_signal = signo;
+	if (kick_ready)
+		raise(KICK_SIGNAL);
+}
+
+int sbx_interrupted(void)
+{
+	return stop_signal;
+}
+
+enum hl_err sbx_interrupt_class(int signo)
+{
+	return signo == SIGTERM ? HL_E_TERMINATED : HL_E_INTERRUPTED;
+}
+
+const char *sbx_interrupt_words(int signo)
+{
+	return signo == SIGTERM ? "terminated by SIGTERM" : "interrupted by SIGINT";
+}
+
 uint64_t sbx_now_ns(void)
 {
 	struct timespec ts;
@@ -47,6 +76,7 @@ enum hl_err sbx_timer_init(struct sbx_timer *t, struct hv_vm *vm, struct hl_diag
 	if (timer_create(CLOCK_MONOTONIC, &ev, &t->id) < 0)
 		return hl_fail(d, HL_E_INTERNAL, "timer_create: %s", strerror(errno));
 	t->created = true;
+	kick_ready = 1;
 	return hv_set_kick_signal(vm, KICK_SIGNAL, d);
 }
 
@@ -69,6 +99,7 @@ void sbx_timer_fini(struct sbx_timer *t)
 	sigset_t set;
 
 	if (t->created) {
+		kick_ready = 0;
 		timer_delete(t->id);
 		t->created = false;
 		drop_pending_tick();
@@ -93,8 +124,9 @@ enum hl_err sbx_timer_arm(struct sbx_timer *t, uint64_t ms, struct hl_diag *d)
 	struct itimerspec its;
 
 	/* Without a deadline, calls make no system call for it: a timer that was never
-	 * armed since it was last disarmed has no tick to drop. */
-	if (ms == 0 && !t->armed)
+	 * armed since it was last disarmed has no tick to drop, unless an interruption
+	 * raised one. */
+	if (ms == 0 && !t->armed && stop_signal == 0)
 		return HL_OK;
 	sbx_timer_spec(ms, &its);
 	t->deadline_ns = ms != 0 ? sbx_now_ns() + ms * 1000000 : 0;
