@@ -40,6 +40,27 @@ static void start(struct child *c, bool ignore_sigint, const char *const *argv)
 	*c = (struct child){ c->pid, in[1], out[0], err[0], "", 0 };
 }
 
+/* Waits until hlrun has /dev/kvm open: its handlers, installed first thing, are in place
+ * then, however slow its start (the test VM's emulation). */
+static void wait_for_kvm(const struct child *c)
+{
+	char dir[64], link[96], target[64];
+
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)c->pid);
+	for (int tries = 0; tries < 2000; tries++) {
+		for (int fd = 3; fd < 32; fd++) {
+			ssize_t n;
+
+			snprintf(link, sizeof link, "%s/%d", dir, fd);
+			n = readlink(link, target, sizeof target - 1);
+			if (n > 0 && (target[n] = '\0', strcmp(target, "/dev/kvm") == 0))
+				return;
+		}
+		usleep(10000);
+	}
+	cr_assert_fail("hlrun did not open /dev/kvm within 20 s");
+}
+
 /* Reads standard error until it holds text. */
 static void wait_for(struct child *c, const char *text)
 {
@@ -114,7 +135,7 @@ Test(signals, sigterm_answers_in_json)
 	char out[512];
 
 	start(&c, false, argv);
-	usleep(300000);
+	wait_for_kvm(&c);
 	kill(c.pid, SIGTERM);
 	finish(&c, SIGTERM, out, sizeof out);
 	cr_assert_not_null(strstr(out, "\"ok\":false,\"error\":{\"class\":\"terminated\","
@@ -135,7 +156,7 @@ Test(signals, a_batch_answers_the_call_under_way_and_ends)
 	start(&c, false, argv);
 	cr_assert_eq(write(c.in, in, strlen(in)), (ssize_t)strlen(in));
 	wait_for(&c, "stats: call 1:");
-	usleep(200000);
+	usleep(1000000); /* well into Spin, even under emulation */
 	kill(c.pid, SIGINT);
 	finish(&c, SIGINT, out, sizeof out);
 	cr_assert_str_eq(out, "{\"ok\":true,\"type\":\"string\",\"value\":\"a\"}\n"
