@@ -27,7 +27,7 @@ struct hl_diag {
 };
 
 /* Records err and a printf-style message in d (which may be NULL) and returns err.  A
- * message that does not fit is truncated. */
+ * message that does not fit is cut, and ends with "..." to say so. */
 enum hl_err hl_fail(struct hl_diag *d, enum hl_err err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -39,7 +39,8 @@ enum hl_err hl_fail(struct hl_diag *d, enum hl_err err, const char *fmt, ...)
  * ASCII replaced by '?' (the text ends up on a terminal); returns out. */
 const char *hl_quote(const char *s, char out[HL_QUOTE_MAX + 1]);
 
-/* Prepends "prefix: " to the message already in d; returns d->err. */
+/* Prepends "prefix: " to the message already in d, cutting its end (marked "...") if
+ * the whole does not fit; returns d->err. */
 enum hl_err hl_prefix(struct hl_diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -279,6 +279,8 @@ Test(lies, abort_long_message_is_bounded, .timeout = 60)
 	expect_fail(&o, 4, "AbortLongMessage", "aborted with code 77", "AAAA", NULL);
 	expect_one_line(&o);
 	cr_assert_lt(o.err_len, 4096, "stderr of %zu bytes", o.err_len);
+	cr_assert_eq(strcmp(o.err + o.err_len - 5, "A...\n"), 0, "not marked as cut: %s",
+		     o.err);
 	outcome_free(&o);
 }
 

@@ -27,6 +27,37 @@ Test(diag, long_message_is_truncated_and_terminated)
 	big[sizeof big - 1] = '\0';
 	hl_fail(&d, HL_E_USAGE, "%s", big);
 	cr_assert_eq(strlen(d.msg), HL_DIAG_MSG - 1);
+	/* A reader sees that it was cut. */
+	cr_assert_str_eq(d.msg + HL_DIAG_MSG - 4, "...");
+	cr_assert_eq(d.msg[HL_DIAG_MSG - 5], 'a');
+}
+
+/* A message that fits exactly is not marked. */
+Test(diag, a_message_that_fits_is_not_marked)
+{
+	struct hl_diag d;
+	char full[HL_DIAG_MSG];
+
+	memset(full, 'b', sizeof full - 1);
+	full[sizeof full - 1] = '\0';
+	hl_fail(&d, HL_E_USAGE, "%s", full);
+	cr_assert_str_eq(d.msg, full);
+}
+
+/* A prefix that pushes the message past its room cuts its end, marked. */
+Test(diag, prefix_that_overflows_marks_the_cut)
+{
+	struct hl_diag d;
+	char big[HL_DIAG_MSG];
+
+	memset(big, 'c', sizeof big - 11);
+	big[sizeof big - 11] = '\0';
+	hl_fail(&d, HL_E_CRASH, "%s", big);
+	cr_assert_eq(strstr(d.msg, "..."), NULL);
+	hl_prefix(&d, "%s", "guest.elf");
+	cr_assert_eq(strncmp(d.msg, "guest.elf: ccc", 14), 0);
+	cr_assert_eq(strlen(d.msg), HL_DIAG_MSG - 1);
+	cr_assert_str_eq(d.msg + HL_DIAG_MSG - 4, "...");
 }
 
 Test(diag, prefix_prepends_and_keeps_class)
@@ -67,7 +98,8 @@ Test(diag, prefix_fills_the_buffer_exactly)
 		s.d.err = HL_E_CRASH;
 		cr_assert_eq(hl_prefix(&s.d, "pre"), HL_E_CRASH);
 		cr_assert_eq(s.d.msg[HL_DIAG_MSG - 1], '\0', "%zu more", extra);
-		cr_assert_eq(s.d.msg[HL_DIAG_MSG - 2], 'b', "%zu more", extra);
+		/* What fits exactly ends as it did; what was cut ends with "...". */
+		cr_assert_eq(s.d.msg[HL_DIAG_MSG - 2], extra == 0 ? 'b' : '.', "%zu more", extra);
 		cr_assert_eq(strncmp(s.d.msg, "pre: bbb", 8), 0);
 		for (size_t i = 0; i < sizeof s.after; i++)
 			cr_assert_eq(s.after[i], 'x', "byte %zu past the buffer written", i);
