@@ -92,8 +92,11 @@ static enum hl_err on_other_exit(struct sbx *s, const struct hv_exit *ex, struct
 			       "0x%llx (%s, suberror %llu); try another KVM", s->phase,
 			       hv_describe(s->vm), rip, ex->name, (unsigned long long)ex->reason);
 	default:
-		return hl_fail(d, HL_E_CRASH, "%s: unexpected VM exit '%s' (%llu) at RIP 0x%llx",
-			       s->phase, ex->name, (unsigned long long)ex->reason, rip);
+		/* No guest can cause an exit hlrun does not ask for: the KVM is at fault. */
+		return hl_fail(d, HL_E_NOKVM, "%s: this KVM, %s, stopped the guest at RIP 0x%llx "
+			       "with an exit hlrun does not expect ('%s', %llu); try another KVM",
+			       s->phase, hv_describe(s->vm), rip, ex->name,
+			       (unsigned long long)ex->reason);
 	}
 }
 

@@ -159,10 +159,12 @@ ParameterizedTestParameters(exits, hlrun_does_not_expect)
 		  HL_E_NOKVM,
 		  "could not run the guest at RIP 0x201234 (internal error, suberror 2); try "
 		  "another KVM" },
-		{ "irq window", KVM_EXIT_IRQ_WINDOW_OPEN, 0, 0, HL_E_CRASH,
-		  "Echo: unexpected VM exit 'irq window open' (7) at RIP 0x201234" },
-		{ "unnamed", 4000, 0, 0, HL_E_CRASH,
-		  "Echo: unexpected VM exit 'unnamed' (4000) at RIP 0x201234" },
+		{ "irq window", KVM_EXIT_IRQ_WINDOW_OPEN, 0, 0, HL_E_NOKVM,
+		  "stopped the guest at RIP 0x201234 with an exit hlrun does not expect ('irq "
+		  "window open', 7); try another KVM" },
+		{ "unnamed", 4000, 0, 0, HL_E_NOKVM,
+		  "stopped the guest at RIP 0x201234 with an exit hlrun does not expect "
+		  "('unnamed', 4000); try another KVM" },
 		{ "other port", KVM_EXIT_IO, 0x6c10, 0, HL_E_CRASH,
 		  "Echo: guest wrote to I/O port 0x6c10 at RIP 0x201234: not part of the hlrun "
 		  "ABI (protocol violation)" },
