@@ -309,3 +309,47 @@ static int read_mapped(const struct hl_value *a, struct hl_value *r)
 	return hl_ret_bytes(r, p + offset, len);
 }
 HL_EXPORT(ReadMapped, read_mapped, HL_T_BYTES, HL_T_STRING, HL_T_U64, HL_T_U32);
+
+/* Three parameters: value limited to [lo, hi]. */
+static int clamp(const struct hl_value *a, struct hl_value *r)
+{
+	int32_t v = a[0].u.i32, lo = a[1].u.i32, hi = a[2].u.i32;
+
+	if (lo > hi)
+		return hl_error(22, "empty range [%d, %d]", lo, hi);
+	r->u.i32 = v < lo ? lo : v > hi ? hi : v;
+	return 0;
+}
+HL_EXPORT(Clamp, clamp, HL_T_I32, HL_T_I32, HL_T_I32, HL_T_I32);
+
+/* Twelve parameters, the most the ABI allows, of one type. */
+static int sum12(const struct hl_value *a, struct hl_value *r)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < 12; i++)
+		sum += (uint64_t)a[i].u.i64;
+	r->u.i64 = (int64_t)sum;
+	return 0;
+}
+HL_EXPORT(Sum12, sum12, HL_T_I64, HL_T_I64, HL_T_I64, HL_T_I64, HL_T_I64, HL_T_I64, HL_T_I64,
+	  HL_T_I64, HL_T_I64, HL_T_I64, HL_T_I64, HL_T_I64, HL_T_I64);
+
+/* Twelve parameters of every type, each written back as the guest received it. */
+static int describe(const struct hl_value *a, struct hl_value *r)
+{
+	static char out[1024];
+	int n = snprintf(out, sizeof out, "%d %u %lld %llu %g %g %s %s ", a[0].u.i32,
+			 a[1].u.u32, (long long)a[2].u.i64, (unsigned long long)a[3].u.u64,
+			 (double)a[4].u.f32, a[5].u.f64, a[6].u.b ? "true" : "false",
+			 hl_arg_string(a, 7));
+
+	for (uint32_t i = 0; i < a[8].len && n > 0 && (size_t)n + 3 < sizeof out; i++)
+		n += snprintf(out + n, sizeof out - (size_t)n, "%02x", a[8].data[i]);
+	if (n > 0 && (size_t)n < sizeof out)
+		snprintf(out + n, sizeof out - (size_t)n, " %d %llu %s", a[9].u.i32,
+			 (unsigned long long)a[10].u.u64, hl_arg_string(a, 11));
+	return hl_ret_string(r, out);
+}
+HL_EXPORT(Describe, describe, HL_T_STRING, HL_T_I32, HL_T_U32, HL_T_I64, HL_T_U64, HL_T_F32,
+	  HL_T_F64, HL_T_BOOL, HL_T_STRING, HL_T_BYTES, HL_T_I32, HL_T_U64, HL_T_STRING);
