@@ -39,16 +39,18 @@ static const char *const vector_names[32] = {
 	[21] = "control protection exception (#CP)",
 };
 
-/* "in fn+0x12" when the guest's symbols name the address. */
-static void where(const struct sbx *s, uint64_t rip, char *buf, size_t len)
+/* What follows "at RIP 0x...": " in fn+0x12" when the guest's symbols name the address,
+ * then the stack pointer, ", RSP 0x...". */
+static void where(const struct sbx *s, uint64_t rip, uint64_t rsp, char *buf, size_t len)
 {
 	uint64_t off;
 	const char *sym = ldr_symbol_at(s->guest, rip, &off);
 
 	if (sym != NULL)
-		snprintf(buf, len, " in %s+0x%llx", sym, (unsigned long long)off);
+		snprintf(buf, len, " in %s+0x%llx, RSP 0x%llx", sym, (unsigned long long)off,
+			 (unsigned long long)rsp);
 	else
-		buf[0] = '\0';
+		snprintf(buf, len, ", RSP 0x%llx", (unsigned long long)rsp);
 }
 
 static bool is_prefix(uint8_t b)
@@ -220,7 +222,7 @@ enum hl_err sbx_exception(struct sbx *s, const struct hv_fault *f, struct hl_dia
 {
 	const char *name = vector_names[f->vector] ? vector_names[f->vector] : NULL;
 	unsigned long long rip = f->regs.rip, code = f->error_code;
-	char at[128], insn[160] = "";
+	char at[192], insn[160] = "";
 
 	/* A double fault's saved RIP means nothing, and it may have begun anywhere. */
 	if (f->vector == VEC_DF)
@@ -231,7 +233,7 @@ enum hl_err sbx_exception(struct sbx *s, const struct hv_fault *f, struct hl_dia
 			       "at RIP 0x%llx (error code 0x%llx): a bug in hlrun", s->phase,
 			       f->vector, rip, code);
 	rip = fault_rip(s, f);
-	where(s, rip, at, sizeof at);
+	where(s, rip, f->regs.rsp, at, sizeof at);
 	if (f->vector == VEC_PF)
 		return page_fault(s, f, at, d);
 	if (f->vector == VEC_GP || f->vector == VEC_UD)

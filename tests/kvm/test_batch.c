@@ -16,14 +16,16 @@ static struct outcome batch(const char *input, const char *opt1, const char *opt
 	return hlrun_in(input, strlen(input), "--batch", GUEST, NULL);
 }
 
-/* Replaces, in place, the hexadecimal digits of each "RIP 0x..." and "+0x..." with one
- * '_': where the guest's code lies changes with its build, what a message says does not. */
+/* Replaces, in place, the hex digits of each "RIP 0x...", "RSP 0x..." and "+0x..." with
+ * one '_': where the guest's code and stack lie changes with its build and sizes, what a
+ * message says does not. */
 static void redact_addresses(char *s)
 {
 	char *w = s;
 
 	for (const char *r = s; *r != '\0';) {
-		bool at = (strncmp(r, "RIP 0x", 6) == 0 && isxdigit((unsigned char)r[6])) ||
+		bool at = ((strncmp(r, "RIP 0x", 6) == 0 || strncmp(r, "RSP 0x", 6) == 0) &&
+			   isxdigit((unsigned char)r[6])) ||
 			  (strncmp(r, "+0x", 3) == 0 && isxdigit((unsigned char)r[3]));
 
 		if (!at) {
@@ -119,19 +121,19 @@ Test(batch, recovers_from_crashes)
 	expect_batch(&o, 4,
 		     "{\"ok\":true,\"type\":\"i32\",\"value\":3}\n"
 		     "{\"ok\":false,\"error\":{\"class\":\"crash\",\"status\":4,\"message\":"
-		     "\"TriggerException: invalid opcode (#UD) at RIP 0x_ in trigger_exception+0x_ "
-		     "(error code 0x0)\"}}\n"
+		     "\"TriggerException: invalid opcode (#UD) at RIP 0x_ in trigger_exception+0x_, "
+		     "RSP 0x_ (error code 0x0)\"}}\n"
 		     "{\"ok\":true,\"type\":\"i32\",\"value\":0}\n"
 		     "{\"ok\":false,\"error\":{\"class\":\"crash\",\"status\":4,\"message\":"
 		     "\"NullDeref: null pointer dereference: page fault (#PF) at RIP 0x_ in "
-		     "null_deref+0x_: read of address 0x0 (not mapped)\"}}\n"
+		     "null_deref+0x_, RSP 0x_: read of address 0x0 (not mapped)\"}}\n"
 		     "{\"ok\":false,\"error\":{\"class\":\"crash\",\"status\":4,\"message\":"
-		     "\"StackOverflow: stack overflow at RIP 0x_ in recurse+0x_: the stack of 524288 "
-		     "bytes is exhausted; raise --stack\"}}\n"
+		     "\"StackOverflow: stack overflow at RIP 0x_ in recurse+0x_, RSP 0x_: the stack of "
+		     "524288 bytes is exhausted; raise --stack\"}}\n"
 		     "{\"ok\":true,\"type\":\"string\",\"value\":\"alive\"}\n",
 		     "hlrun: " GUEST ": 3 of the batch's lines failed; the first, line 2: "
-		     "TriggerException: invalid opcode (#UD) at RIP 0x_ in trigger_exception+0x_ "
-		     "(error code 0x0)\n");
+		     "TriggerException: invalid opcode (#UD) at RIP 0x_ in trigger_exception+0x_, "
+		     "RSP 0x_ (error code 0x0)\n");
 }
 
 /* The timeout applies to each call; a call that runs out is stopped and the batch goes
@@ -187,8 +189,8 @@ Test(batch, first_failure_decides_the_status)
 		     "{\"ok\":false,\"error\":{\"class\":\"guest\",\"status\":1,\"message\":"
 		     "\"Fail failed (guest error 1): x\"}}\n"
 		     "{\"ok\":false,\"error\":{\"class\":\"crash\",\"status\":4,\"message\":"
-		     "\"TriggerException: invalid opcode (#UD) at RIP 0x_ in trigger_exception+0x_ "
-		     "(error code 0x0)\"}}\n",
+		     "\"TriggerException: invalid opcode (#UD) at RIP 0x_ in trigger_exception+0x_, "
+		     "RSP 0x_ (error code 0x0)\"}}\n",
 		     "hlrun: " GUEST ": 2 of the batch's lines failed; the first, line 1: Fail "
 		     "failed (guest error 1): x\n");
 }
@@ -300,13 +302,13 @@ Test(batch, from_a_snapshot)
 	expect_batch(&o, 4,
 		     "{\"ok\":true,\"type\":\"i32\",\"value\":5}\n"
 		     "{\"ok\":false,\"error\":{\"class\":\"crash\",\"status\":4,\"message\":"
-		     "\"TriggerException: invalid opcode (#UD) at RIP 0x_ in trigger_exception+0x_ "
-		     "(error code 0x0)\"}}\n"
+		     "\"TriggerException: invalid opcode (#UD) at RIP 0x_ in trigger_exception+0x_, "
+		     "RSP 0x_ (error code 0x0)\"}}\n"
 		     "{\"ok\":true,\"type\":\"i32\",\"value\":5}\n"
 		     "{\"ok\":true,\"type\":\"i32\",\"value\":1}\n",
 		     "hlrun: build/batch-test/b.snap: 1 of the batch's lines failed; the first, "
 		     "line 2: TriggerException: invalid opcode (#UD) at RIP 0x_ in "
-		     "trigger_exception+0x_ (error code 0x0)\n");
+		     "trigger_exception+0x_, RSP 0x_ (error code 0x0)\n");
 }
 
 /* --stats: one line per call; restoring a small call costs a few pages whatever the

@@ -12,6 +12,7 @@
 
 #define MEM (4u << 20)
 #define RIP 0x1000u /* no symbol of the guest's is there */
+#define RSP 0x7ff0u /* reported after RIP and its symbol */
 
 struct fixture {
 	struct ldr_guest *g;
@@ -33,6 +34,7 @@ static void setup(struct fixture *fx)
 	fx->s.phase = "Fn";
 	fx->f.user = true;
 	fx->f.regs.rip = RIP;
+	fx->f.regs.rsp = RSP;
 }
 
 static void teardown(struct fixture *fx)
@@ -120,7 +122,8 @@ ParameterizedTest(struct insn_case *c, exception, names_the_instruction)
 	fx.f.vector = c->vector;
 	fx.f.regs.rdx = 0xffff03f8; /* the port of in/out dx: the low 16 bits */
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	snprintf(want, sizeof want, "Fn: %s at RIP 0x1000 (error code 0x0)%s", vec[c->vector],
+	snprintf(want, sizeof want, "Fn: %s at RIP 0x1000"
+		 ", RSP 0x7ff0 (error code 0x0)%s", vec[c->vector],
 		 c->says);
 	cr_assert_str_eq(fx.d.msg, want);
 	teardown(&fx);
@@ -171,7 +174,8 @@ ParameterizedTest(struct end_case *c, exception, reads_no_byte_beyond_guest_memo
 	memcpy(fx.s.mem + MEM - c->len, c->bytes, c->len);
 	fx.f.regs.rip = MEM - c->len;
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	snprintf(want, sizeof want, "Fn: general protection fault (#GP) at RIP 0x%x (error "
+	snprintf(want, sizeof want, "Fn: general protection fault (#GP) at RIP 0x%x"
+		 ", RSP 0x7ff0 (error "
 		 "code 0x0)%s", (unsigned)(MEM - c->len), c->says);
 	cr_assert_str_eq(fx.d.msg, want);
 	teardown(&fx);
@@ -187,7 +191,8 @@ Test(exception, prefixes_only)
 	fx.s.mem[RIP + 15] = 0xfa;
 	fx.f.vector = 13;
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	cr_assert_str_eq(fx.d.msg, "Fn: general protection fault (#GP) at RIP 0x1000 (error "
+	cr_assert_str_eq(fx.d.msg, "Fn: general protection fault (#GP) at RIP 0x1000"
+			 ", RSP 0x7ff0 (error "
 			 "code 0x0)");
 	teardown(&fx);
 }
@@ -200,10 +205,12 @@ Test(exception, vectors_without_a_name_double_faults_and_ring_0)
 	fx.f.vector = 15;
 	fx.f.error_code = 7;
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	cr_assert_str_eq(fx.d.msg, "Fn: CPU exception vector 15 at RIP 0x1000 (error code 0x7)");
+	cr_assert_str_eq(fx.d.msg, "Fn: CPU exception vector 15 at RIP 0x1000"
+			 ", RSP 0x7ff0 (error code 0x7)");
 	fx.f.vector = 21;
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	cr_assert_str_eq(fx.d.msg, "Fn: control protection exception (#CP) at RIP 0x1000 "
+	cr_assert_str_eq(fx.d.msg, "Fn: control protection exception (#CP) at RIP 0x1000"
+			 ", RSP 0x7ff0 "
 			 "(error code 0x7)");
 	fx.f.vector = 8;
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
@@ -232,7 +239,8 @@ Test(exception, names_the_guest_symbol)
 	fx.f.vector = 3;
 	fx.f.regs.rip = at;
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	snprintf(want, sizeof want, "Fn: breakpoint (#BP) at RIP 0x%llx in %s+0x%llx (error "
+	snprintf(want, sizeof want, "Fn: breakpoint (#BP) at RIP 0x%llx in %s+0x%llx"
+		 ", RSP 0x7ff0 (error "
 		 "code 0x0)", (unsigned long long)at, sym, (unsigned long long)off);
 	cr_assert_str_eq(fx.d.msg, want);
 	teardown(&fx);
@@ -285,7 +293,8 @@ ParameterizedTest(struct int_case *c, exception, int_through_a_closed_gate)
 		snprintf(says, sizeof says, ": int 0x%x: the guest may not raise interrupts",
 			 c->bytes[1]);
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	snprintf(want, sizeof want, "Fn: %s at RIP 0x%x (error code 0x%x)%s", vec[c->vector],
+	snprintf(want, sizeof want, "Fn: %s at RIP 0x%x"
+		 ", RSP 0x7ff0 (error code 0x%x)%s", vec[c->vector],
 		 RIP + c->reported, c->code, says);
 	cr_assert_str_eq(fx.d.msg, want);
 	teardown(&fx);
@@ -304,17 +313,20 @@ Test(exception, int_before_rip_at_the_edges)
 	fx.s.mem[MEM - 1] = 0x0d;
 	fx.f.regs.rip = MEM;
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	cr_assert_str_eq(fx.d.msg, "Fn: general protection fault (#GP) at RIP 0x3ffffe (error "
+	cr_assert_str_eq(fx.d.msg, "Fn: general protection fault (#GP) at RIP 0x3ffffe"
+			 ", RSP 0x7ff0 (error "
 			 "code 0xd2): int 0xd: the guest may not raise interrupts");
 	fx.s.mem[0] = 0xcd;
 	fx.s.mem[1] = 0x0d;
 	fx.f.regs.rip = 1;
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	cr_assert_str_eq(fx.d.msg, "Fn: general protection fault (#GP) at RIP 0x1 (error code "
+	cr_assert_str_eq(fx.d.msg, "Fn: general protection fault (#GP) at RIP 0x1"
+			 ", RSP 0x7ff0 (error code "
 			 "0xd2)");
 	fx.f.regs.rip = 2;
 	cr_assert_eq(sbx_exception(&fx.s, &fx.f, &fx.d), HL_E_CRASH);
-	cr_assert_str_eq(fx.d.msg, "Fn: general protection fault (#GP) at RIP 0x0 (error code "
+	cr_assert_str_eq(fx.d.msg, "Fn: general protection fault (#GP) at RIP 0x0"
+			 ", RSP 0x7ff0 (error code "
 			 "0xd2): int 0xd: the guest may not raise interrupts");
 	teardown(&fx);
 }
