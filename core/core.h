@@ -5,6 +5,7 @@
 #define CORE_CORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -50,6 +51,9 @@ struct sbx_map {
 /* Splits spec, "NAME=PATH", into *m (m->path points into spec).  False unless NAME is an
  * identifier shorter than HL_MAP_NAME_MAX and PATH is not empty. */
 bool sbx_map_split(const char *spec, struct sbx_map *m);
+
+/* The index of the map named name among the n of maps, or -1. */
+ptrdiff_t sbx_map_find(const struct sbx_map *maps, size_t n, const char *name);
 
 /* Whether the len bytes at name may name a mapped file. */
 bool sbx_map_name_ok(const char *name, size_t len);

@@ -18,6 +18,14 @@ bool sbx_map_name_ok(const char *name, size_t len)
 	return len < HL_MAP_NAME_MAX && hlw_is_ident((const uint8_t *)name, len);
 }
 
+ptrdiff_t sbx_map_find(const struct sbx_map *maps, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(maps[i].name, name) == 0)
+			return (ptrdiff_t)i;
+	return -1;
+}
+
 bool sbx_map_split(const char *spec, struct sbx_map *m)
 {
 	const char *eq = strchr(spec, '=');
@@ -45,9 +53,8 @@ enum hl_err sbx_check_maps(const struct sbx_config *cfg, struct hl_diag *d)
 				       HL_MAP_NAME_MAX - 1);
 		if (m->path == NULL || m->path[0] == '\0')
 			return hl_fail(d, HL_E_USAGE, "map %s names no file", m->name);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(cfg->maps[j].name, m->name) == 0)
-				return hl_fail(d, HL_E_USAGE, "map %s is given twice", m->name);
+		if (sbx_map_find(cfg->maps, i, m->name) >= 0)
+			return hl_fail(d, HL_E_USAGE, "map %s is given twice", m->name);
 	}
 	return HL_OK;
 }

@@ -103,15 +103,13 @@ static enum hl_err set_maps(struct tgt *t, const struct tgt_request *req,
 		if (!sbx_map_split(req->maps[i], &cli[i]))
 			return hl_fail(d, HL_E_USAGE, "option --map %s: not NAME=PATH",
 				       req->maps[i]);
-	for (size_t i = 0, j; i < m->nmaps; i++) {
-		for (j = 0; j < req->nmaps && strcmp(cli[j].name, m->maps[i].name) != 0; j++)
-			;
-		t->maps[n++] = j < req->nmaps ? cli[j] : m->maps[i];
+	for (size_t i = 0; i < m->nmaps; i++) {
+		ptrdiff_t j = sbx_map_find(cli, req->nmaps, m->maps[i].name);
+
+		t->maps[n++] = j >= 0 ? cli[j] : m->maps[i];
 	}
-	for (size_t i = 0, j; i < req->nmaps; i++) {
-		for (j = 0; j < m->nmaps && strcmp(cli[i].name, m->maps[j].name) != 0; j++)
-			;
-		if (j < m->nmaps)
+	for (size_t i = 0; i < req->nmaps; i++) {
+		if (sbx_map_find(m->maps, m->nmaps, cli[i].name) >= 0)
 			continue;
 		if (n == HL_MAX_MAPS)
 			return hl_fail(d, HL_E_USAGE, "more than %d files to map (the manifest's "

@@ -334,10 +334,9 @@ static enum hl_err parse_map(struct mf_parser *p, const struct key *k)
 			return mf_fail_at(p, p->ev.start_mark, "%s name '%s' is not an identifier "
 					  "of at most %d characters ([A-Za-z_][A-Za-z0-9_]*)",
 					  k->full, name, HL_MAP_NAME_MAX - 1);
-		for (size_t i = 0; i < m->nmaps; i++)
-			if (strcmp(m->maps[i].name, name) == 0)
-				return mf_fail_at(p, p->ev.start_mark, "duplicate name '%s' in %s",
-						  name, k->full);
+		if (sbx_map_find(m->maps, m->nmaps, name) >= 0)
+			return mf_fail_at(p, p->ev.start_mark, "duplicate name '%s' in %s", name,
+					  k->full);
 		if (m->nmaps == HL_MAX_MAPS)
 			return mf_fail_at(p, p->ev.start_mark, "%s has more than %d files",
 					  k->full, HL_MAX_MAPS);
