@@ -107,7 +107,8 @@ void cli_json_result(FILE *out, const struct cli_answer *a, const struct hl_valu
  * answered as an internal error rather than as a success without a value. */
 void cli_json_error(FILE *out, const struct cli_answer *a, enum hl_err err, const char *msg)
 {
-	if (err <= HL_OK || err > HL_E_TERMINATED)
+	if (err <= HL_OK || (size_t)err >= sizeof class_names / sizeof class_names[0] ||
+	    class_names[err] == NULL)
 		err = HL_E_INTERNAL;
 	open_answer(out, a);
 	fprintf(out, "\"ok\":false,\"error\":{\"class\":\"%s\",\"status\":%d,\"message\":",
