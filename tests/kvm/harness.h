@@ -200,6 +200,19 @@ __attribute__((unused)) static void put_file(const char *path, const char *text)
 	cr_assert(fputs(text, f) >= 0 && fclose(f) == 0, "%s", path);
 }
 
+/* Writes text to dir/name (see put_file()); returns its path, one of 4 kept in turn. */
+__attribute__((unused)) static const char *put_in(const char *dir, const char *name,
+						  const char *text)
+{
+	static char path[4][160];
+	static int next;
+	char *p = path[next++ % 4];
+
+	snprintf(p, sizeof path[0], "%s/%s", dir, name);
+	put_file(p, text);
+	return p;
+}
+
 /* How long a run that does nothing takes here and now: the yardstick for a timeout. */
 __attribute__((unused)) static double noop_seconds(void)
 {

@@ -8,18 +8,6 @@
 #define PRINTGUEST "tests/guests/bin/printguest.elf"
 #define DIR "build/conventions-test"
 
-/* Writes text to DIR/name; returns its path. */
-static const char *put(const char *name, const char *text)
-{
-	static char path[4][128];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof path[0], DIR "/%s", name);
-	put_file(p, text);
-	return p;
-}
-
 /* Asserts status, exact stdout and exact stderr. */
 static void expect(struct outcome o, int status, const char *out, const char *err)
 {
@@ -160,12 +148,12 @@ Test(conventions, hostprint_goes_to_standard_error)
 
 Test(conventions, the_manifest_can_send_hostprint_to_stdout)
 {
-	const char *m = put("out.yaml", "guest: ../../" GUEST "\nhost_functions: [HostPrint]\n"
-			    "print_to: stdout\n");
+	const char *m = put_in(DIR, "out.yaml", "guest: ../../" GUEST "\n"
+			       "host_functions: [HostPrint]\nprint_to: stdout\n");
 
 	expect(hlrun(m, "PrintOutput", "hey", NULL), 0, "hey3\n", "");
 	expect(hlrun("--print-to", "stderr", m, "PrintOutput", "hey", NULL), 0, "3\n", "hey");
-	m = put("bad.yaml", "guest: ../../" GUEST "\nprint_to: terminal\n");
+	m = put_in(DIR, "bad.yaml", "guest: ../../" GUEST "\nprint_to: terminal\n");
 	expect(hlrun("--check", m, NULL), 3, "", "hlrun: " DIR "/bad.yaml:2:11: print_to must "
 	       "be stdout or stderr, not 'terminal'\n");
 }
@@ -176,8 +164,8 @@ Test(conventions, the_manifest_can_send_hostprint_to_stdout)
  * GetEnv; nothing else is readable. */
 Test(conventions, env_grants_one_variable)
 {
-	const char *m = put("env.yaml", "guest: ../../" GUEST "\nhost_functions: [GetEnv]\n"
-			    "env: [HLRUN_TEST_GRANT]\n");
+	const char *m = put_in(DIR, "env.yaml", "guest: ../../" GUEST "\n"
+			       "host_functions: [GetEnv]\nenv: [HLRUN_TEST_GRANT]\n");
 	struct outcome o;
 
 	cr_assert_eq(setenv("HLRUN_TEST_GRANT", "from the host", 1), 0);
@@ -212,9 +200,9 @@ Test(conventions, dir_grants_what_lies_below)
 {
 	struct outcome o;
 
-	put("a.txt", "not granted");
+	put_in(DIR, "a.txt", "not granted");
 	mkdir(DIR "/data", 0755);
-	put("data/b.txt", "granted");
+	put_in(DIR, "data/b.txt", "granted");
 	expect(hlrun("--dir", DIR "/data", GUEST, "ReadFile", DIR "/data/b.txt", NULL), 0,
 	       "granted", "");
 	expect(hlrun("--dir=" DIR "/data/b.txt", GUEST, "ReadFile", DIR "/data/b.txt", NULL), 0,
@@ -238,12 +226,12 @@ Test(conventions, dir_grants_what_lies_below)
  * batch that never answered. */
 Test(conventions, hlrun_lines_start_their_own_line)
 {
-	const char *ten = put("ten.yaml", "guest: ../../" GUEST "\nhost_functions: [HostPrint]\n"
-			      "limits: {max_output: 10}\n");
+	const char *ten = put_in(DIR, "ten.yaml", "guest: ../../" GUEST "\n"
+				 "host_functions: [HostPrint]\nlimits: {max_output: 10}\n");
 	char want[1200];
 	struct outcome o;
 
-	put("badinit.yaml", "guest: ../../tests/guests/bin/badinitguest.elf\n"
+	put_in(DIR, "badinit.yaml", "guest: ../../tests/guests/bin/badinitguest.elf\n"
 	    "host_functions: [GetEnv, HostPrint]\nenv: [BADINIT]\nlimits: {max_output: 1000}\n");
 	expect(hlrun(ten, "PrintTimes", "ab", "6", NULL), 1, "",
 	       "ababababab\nhlrun: " DIR "/ten.yaml: PrintTimes failed (guest error 65540): "

@@ -9,26 +9,13 @@
 
 #define DIR "build/map-test"
 
-/* DIR/name holding text. */
-static const char *text_file(const char *name, const char *text)
-{
-	static char path[4][96];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof path[0], DIR "/%s", name);
-	put_file(p, text);
-	return p;
-}
-
 /* DIR/name, size bytes long, sparse: no page of it is written. */
 static const char *sparse_file(const char *name, off_t size)
 {
 	static char path[96];
 	int fd;
 
-	text_file(name, "");
-	snprintf(path, sizeof path, DIR "/%s", name);
+	snprintf(path, sizeof path, "%s", put_in(DIR, name, ""));
 	fd = open(path, O_WRONLY | O_TRUNC);
 	cr_assert(fd >= 0 && ftruncate(fd, size) == 0 && close(fd) == 0, "%s", path);
 	return path;
@@ -47,7 +34,7 @@ static const char *spec(const char *name, const char *path)
 
 Test(map, the_guest_reads_the_file_in_place)
 {
-	const char *f = text_file("lines.txt", "one\ntwo\nthree\n");
+	const char *f = put_in(DIR, "lines.txt", "one\ntwo\nthree\n");
 	struct outcome o = hlrun("--map", spec("log", f), GUEST, "CountLines", "log", NULL);
 
 	expect_ok(o, "3\n");
@@ -64,9 +51,9 @@ Test(map, the_guest_reads_the_file_in_place)
 
 Test(map, several_files_each_under_its_name)
 {
-	const char *a = text_file("a.txt", "a\n");
-	const char *b = text_file("b.txt", "b\nb\n");
-	const char *e = text_file("empty.txt", "");
+	const char *a = put_in(DIR, "a.txt", "a\n");
+	const char *b = put_in(DIR, "b.txt", "b\nb\n");
+	const char *e = put_in(DIR, "empty.txt", "");
 	struct outcome o = hlrun("--map", spec("a", a), "--map", spec("b", b), "--map",
 				 spec("e", e), GUEST, "CountLines", "b", NULL);
 
@@ -84,7 +71,7 @@ Test(map, several_files_each_under_its_name)
 
 Test(map, a_name_not_mapped_is_the_guests_error)
 {
-	const char *f = text_file("one.txt", "x\n");
+	const char *f = put_in(DIR, "one.txt", "x\n");
 	struct outcome o = hlrun("--map", spec("one", f), GUEST, "CountLines", "two", NULL);
 
 	expect_fail(&o, 1, "CountLines failed (guest error 2): no file is mapped as two", NULL);
@@ -113,7 +100,7 @@ Test(map, a_large_file_is_not_copied, .timeout = 120)
 
 Test(map, writing_running_or_reading_past_the_file_crashes)
 {
-	const char *f = text_file("ro.txt", "read-only\n");
+	const char *f = put_in(DIR, "ro.txt", "read-only\n");
 	struct outcome o = hlrun("--map", spec("ro", f), HOSTILE, "WriteMapped", "ro", NULL);
 
 	expect_fail(&o, 4, "WriteMapped: page fault (#PF)", "write to address 0x800000000",
@@ -131,7 +118,7 @@ Test(map, writing_running_or_reading_past_the_file_crashes)
 
 Test(map, init_sees_no_file)
 {
-	const char *f = text_file("init.txt", "x");
+	const char *f = put_in(DIR, "init.txt", "x");
 	struct outcome o = hlrun("--map", spec("x", f), HOSTILE, "MapsAtInit", NULL);
 
 	expect_ok(o, "0\n");
@@ -192,10 +179,10 @@ Test(map, malformed_specs_are_usage_errors)
 Test(map, the_manifests_map_and_the_command_line)
 {
 	const char *mf = DIR "/m.yaml";
-	const char *other = text_file("other.txt", "1\n2\n3\n4\n");
+	const char *other = put_in(DIR, "other.txt", "1\n2\n3\n4\n");
 	struct outcome o;
 
-	text_file("beside.txt", "1\n2\n");
+	put_in(DIR, "beside.txt", "1\n2\n");
 	put_file(mf, "guest: ../../" GUEST "\nmap:\n  notes: beside.txt\n");
 	/* Relative to the manifest. */
 	o = hlrun(mf, "CountLines", "notes", NULL);
@@ -216,7 +203,7 @@ Test(map, the_manifests_map_and_the_command_line)
  * with --keep-state as well. */
 Test(map, every_batch_call_sees_the_files)
 {
-	const char *f = text_file("batch.txt", "x\ny\n");
+	const char *f = put_in(DIR, "batch.txt", "x\ny\n");
 	const char *in = "{\"function\":\"CountLines\",\"args\":[\"f\"]}\n"
 			 "{\"function\":\"NullDeref\"}\n"
 			 "{\"function\":\"ReadMapped\",\"args\":[\"f\",2,9]}\n";
@@ -242,8 +229,8 @@ Test(map, every_batch_call_sees_the_files)
  * files of its own command line, or none. */
 Test(map, a_snapshot_holds_no_mapped_file, .timeout = 120)
 {
-	const char *f = text_file("secret.txt", "MAPPED-SECRET-7f3a\n");
-	const char *g = text_file("later.txt", "1\n2\n3\n");
+	const char *f = put_in(DIR, "secret.txt", "MAPPED-SECRET-7f3a\n");
+	const char *g = put_in(DIR, "later.txt", "1\n2\n3\n");
 	const char *snap = DIR "/with-map.snap";
 	struct outcome o;
 	char *data;

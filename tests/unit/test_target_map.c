@@ -10,22 +10,8 @@
 
 #include "target/target.h"
 #include "tests/guests/paths.h"
+#include "tests/unit/tmpdir_fixture.h"
 
-static char dir[32];
-
-static void make_dir(void)
-{
-	strcpy(dir, "/tmp/hlrun-test-map-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-	char cmd[64];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
 
 TestSuite(target_map, .init = make_dir, .fini = remove_dir);
 
