@@ -40,7 +40,8 @@ enum hl_err sbx_confine(struct sbx *s, struct hl_diag *d)
 	unsigned variant = (sbx_allows(s, "GetRandom") ? CF_RUN_GETRANDOM : 0) |
 			   (sbx_allows(s, "ReadFile") ? CF_RUN_READ_FILE : 0) |
 			   (s->cfg.save_path != NULL || s->cfg.core_path != NULL ? CF_RUN_SAVE :
-									       0);
+									       0) |
+			   (s->cfg.externs.nfns > 0 ? CF_RUN_EXTERN : 0);
 
 	return install(&cf_run[variant], s->vm, d);
 }

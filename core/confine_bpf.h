@@ -30,12 +30,14 @@ struct cf_prog {
 };
 
 /* The second stage's variants, indexed by these bits: what the policy allows (GetRandom,
- * ReadFile) and whether a snapshot is being saved. */
+ * ReadFile), whether a snapshot is being saved, and whether the caller serves host
+ * functions (struct sbx_extern). */
 enum {
 	CF_RUN_GETRANDOM = 1,
 	CF_RUN_READ_FILE = 2,
 	CF_RUN_SAVE = 4,
-	CF_RUN_VARIANTS = 8
+	CF_RUN_EXTERN = 8,
+	CF_RUN_VARIANTS = 16
 };
 
 /* The first stage, installed before any input is read; it has no patches. */

@@ -84,7 +84,8 @@ static const int allowed_syscalls[] = {
 /* The first stage only: opening the target, /dev/kvm, ReadFile's entries, a snapshot's
  * or core file's temporary file and key (and making its directory); memory files and
  * their seals; the timer; random bytes; the helper of such a file (a double fork over a
- * socket pair, which renames, links or removes it); installing the second stage. */
+ * socket pair, which renames, links or removes it); waiting for a host process and
+ * reaping it; installing the second stage. */
 static const int setup_syscalls[] = {
 	SCMP_SYS(openat), SCMP_SYS(readlink), SCMP_SYS(getcwd), SCMP_SYS(access),
 	SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(statx),
@@ -94,7 +95,7 @@ static const int setup_syscalls[] = {
 	SCMP_SYS(close_range), SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(link),
 	SCMP_SYS(linkat), SCMP_SYS(unlink),
 	SCMP_SYS(unlinkat), SCMP_SYS(fsync), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
-	SCMP_SYS(set_robust_list), SCMP_SYS(seccomp),
+	SCMP_SYS(set_robust_list), SCMP_SYS(seccomp), SCMP_SYS(ppoll), SCMP_SYS(waitid),
 #ifdef __SANITIZE_ADDRESS__
 	/* LeakSanitizer's tracer, a process of its own that dies alone when it is killed,
 	 * leaving hlrun waiting for it: see allow_open_read_only(). */
@@ -182,6 +183,18 @@ static int allow_save(scmp_filter_ctx ctx)
 	return rc;
 }
 
+/* Serving the caller's host functions (struct sbx_extern) waits for its process's pipes
+ * with a deadline, and reaps the process when it has ended, to say how.  Reading and
+ * writing the pipes, made before confinement, needs nothing more. */
+static int allow_extern(scmp_filter_ctx ctx)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ppoll), 0);
+
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(waitid), 0);
+	return rc;
+}
+
 /* allowed_syscalls; and clone3, whose flags a filter cannot read, failing as if the
  * kernel had none, so that the C library (or a sanitizer's runtime) falls back to clone. */
 static int allow_both_stages(scmp_filter_ctx ctx)
@@ -209,7 +222,8 @@ static int setup_rules(scmp_filter_ctx ctx, unsigned variant)
 
 /* The second stage's rules for the CF_RUN_* bits of variant: getrandom only where the
  * policy allows GetRandom, ReadFile's opens only where it allows ReadFile, saving a
- * snapshot's fsync and sendto only when saving. */
+ * snapshot's fsync and sendto only when saving, waiting for a host process only when
+ * there is one. */
 static int run_rules(scmp_filter_ctx ctx, unsigned variant)
 {
 	int rc = allow_both_stages(ctx);
@@ -222,6 +236,8 @@ static int run_rules(scmp_filter_ctx ctx, unsigned variant)
 		rc = allow_open_read_only(ctx, (variant & CF_RUN_READ_FILE) != 0);
 	if (rc == 0 && (variant & CF_RUN_SAVE))
 		rc = allow_save(ctx);
+	if (rc == 0 && (variant & CF_RUN_EXTERN))
+		rc = allow_extern(ctx);
 	return rc;
 }
 

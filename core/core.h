@@ -62,6 +62,45 @@ bool sbx_map_name_ok(const char *name, size_t len);
  * does again when it maps it.  Errors: HL_E_INVALID naming the file and why. */
 enum hl_err sbx_map_check_file(const struct sbx_map *m, struct hl_diag *d);
 
+/* What a host function answers: its value, or an error value for the guest. */
+#define SBX_HOST_MSG 400
+struct sbx_host_out {
+	struct hl_value val; /* the result when code is 0; type preset to the declared one */
+	void *owned;         /* heap memory val.data points into, freed after the reply */
+	int32_t code;        /* non-zero: reply with this HL_ERR_HOST_* code and msg */
+	char msg[SBX_HOST_MSG];
+};
+
+/* Makes o an error reply with code and a printf-style message; returns HL_OK, since the
+ * host call itself was served. */
+enum hl_err sbx_host_refuse(struct sbx_host_out *o, int32_t code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Most host functions a caller may serve (struct sbx_extern). */
+#define SBX_MAX_EXTERNS 64
+
+/* Host functions that the caller serves rather than hlrun (hlrun's host process,
+ * cli/bridge.c), declared as guest exports are: name, return and parameter types (fn is
+ * unused).  Declaring one allows it.  While serve() waits, the vCPU does not run: the
+ * wait counts against the call's time limit, and serve() must end it by deadline_ns. */
+struct sbx_extern {
+	const struct hl_export *fns; /* at most SBX_MAX_EXTERNS, names unique and none of
+				      * hlrun's own; the caller's */
+	size_t nfns;
+	/* Serves a call of fns[i] with args of its declared types, before deadline_ns
+	 * (CLOCK_MONOTONIC; 0: no deadline).  Fills o with a value of the declared type
+	 * (data it points to stays valid until the next serve(); o->owned is freed by the
+	 * sandbox) or an error value for the guest, and returns HL_OK; or returns an error
+	 * that ends the guest's call: HL_E_TIMEOUT once deadline_ns has passed,
+	 * HL_E_INTERRUPTED or HL_E_TERMINATED after sbx_interrupt(), HL_E_INTERNAL.  Under
+	 * cfg.seccomp it may wait with ppoll(2) and reap its own child with waitid(2), beside
+	 * reading and writing descriptors it opened before.  NULL: every call is answered
+	 * with an error (--check builds configurations that nothing serves). */
+	enum hl_err (*serve)(void *ctx, size_t i, const struct hl_value *args,
+			     uint64_t deadline_ns, struct sbx_host_out *o, struct hl_diag *d);
+	void *ctx;
+};
+
 struct sbx_config {
 	uint64_t heap_size;   /* bytes; each within [SBX_MIN_SIZE, SBX_MAX_SIZE] */
 	uint64_t stack_size;
@@ -89,6 +128,7 @@ struct sbx_config {
 	const struct sbx_map *maps; /* at most HL_MAX_MAPS, names unique; the caller's */
 	size_t nmaps;
 	struct sbx_policy policy;
+	struct sbx_extern externs;
 };
 
 /* Fills cfg with the defaults above: no timeout, /dev/kvm, HostPrint to stderr and

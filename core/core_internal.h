@@ -137,24 +137,18 @@ enum hl_err sbx_run(struct sbx *s, uint32_t *value, struct hl_diag *d);
  * cannot fit; a denied or malformed call is answered with an error message. */
 enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d);
 
-/* What a host function answers: its value, or an error value for the guest. */
-#define SBX_HOST_MSG 400
-struct sbx_host_out {
-	struct hl_value val; /* the result when code is 0; type preset to the declared one */
-	void *owned;         /* heap memory val.data points into, freed after the reply */
-	int32_t code;        /* non-zero: reply with this HL_ERR_HOST_* code and msg */
-	char msg[SBX_HOST_MSG];
-};
-
-/* Makes o an error reply with code and a printf-style message; returns HL_OK, since the
- * host call itself was served. */
-enum hl_err sbx_host_refuse(struct sbx_host_out *o, int32_t code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Checks cfg's policy: max_output within [1, SBX_MAX_MAX_OUTPUT], every list present
  * when its count is not 0 and without NULL entries, only known host functions allowed,
- * and a stream to print to when HostPrint is.  Errors: HL_E_USAGE. */
+ * a stream to print to when HostPrint is, and the caller's host functions as
+ * sbx_check_externs() checks them.  Errors: HL_E_USAGE. */
 enum hl_err sbx_check_policy(const struct sbx_config *cfg, struct hl_diag *d);
+
+/* The index of the caller's host function name among x's, or -1. */
+ptrdiff_t sbx_extern_find(const struct sbx_extern *x, const char *name);
+
+/* Checks x: at most SBX_MAX_EXTERNS signatures, each an identifier hlrun does not serve
+ * itself, declared once, with types of the wire format.  Errors: HL_E_USAGE. */
+enum hl_err sbx_check_externs(const struct sbx_extern *x, struct hl_diag *d);
 
 /* Bytes of a reply message carrying one value of type t and len data bytes. */
 uint64_t sbx_host_reply_size(uint32_t t, uint64_t len);

@@ -9,6 +9,15 @@
 #include <sys/random.h>
 
 #define MAX_RANDOM 65536u
+
+/* A host function's signature, hlrun's own or the caller's (struct sbx_extern). */
+struct sig {
+	const char *name;
+	uint8_t ret;
+	uint8_t nparams;
+	const uint8_t *params;
+};
+
 struct host_fn {
 	const char *name;
 	uint8_t ret;
@@ -203,6 +212,57 @@ enum hl_err sbx_check_policy(const struct sbx_config *cfg, struct hl_diag *d)
 				      "ReadFile)", p->allowed[i]);
 	if (err == HL_OK && cfg->print_to == NULL && listed(p->allowed, p->nallowed, "HostPrint"))
 		err = hl_fail(d, HL_E_USAGE, "HostPrint is allowed but has no stream to print to");
+	return err == HL_OK ? sbx_check_externs(&cfg->externs, d) : err;
+}
+
+ptrdiff_t sbx_extern_find(const struct sbx_extern *x, const char *name)
+{
+	for (size_t i = 0; i < x->nfns; i++)
+		if (strncmp(x->fns[i].name, name, HL_NAME_MAX) == 0)
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+/* One declared signature: a name that a guest can call and hlrun does not serve itself,
+ * types of the wire format, void only as the return type. */
+static enum hl_err check_extern(const struct sbx_extern *x, size_t i, struct hl_diag *d)
+{
+	const struct hl_export *e = &x->fns[i];
+	size_t len = strnlen(e->name, HL_NAME_MAX);
+
+	if (len == HL_NAME_MAX || !hlw_is_ident((const uint8_t *)e->name, len))
+		return hl_fail(d, HL_E_USAGE, "host process function %zu: its name is not an "
+			       "identifier of 1 to %d characters", i + 1, HL_NAME_MAX - 1);
+	if (find(e->name) != NULL)
+		return hl_fail(d, HL_E_USAGE, "host process function %s: hlrun serves a host "
+			       "function of that name itself", e->name);
+	if (sbx_extern_find(x, e->name) != (ptrdiff_t)i)
+		return hl_fail(d, HL_E_USAGE, "host process function %s: declared twice", e->name);
+	if (e->nparams > HL_MAX_PARAMS)
+		return hl_fail(d, HL_E_USAGE, "host process function %s: %u parameters, more than "
+			       "%d", e->name, e->nparams, HL_MAX_PARAMS);
+	for (unsigned p = 0; p < e->nparams; p++)
+		if (e->params[p] == HL_T_VOID || e->params[p] > HL_T_MAX)
+			return hl_fail(d, HL_E_USAGE, "host process function %s: parameter %u has "
+				       "no type of the wire format", e->name, p + 1);
+	if (e->ret > HL_T_MAX)
+		return hl_fail(d, HL_E_USAGE, "host process function %s: its return type is none "
+			       "of the wire format", e->name);
+	return HL_OK;
+}
+
+enum hl_err sbx_check_externs(const struct sbx_extern *x, struct hl_diag *d)
+{
+	enum hl_err err = HL_OK;
+
+	if (x->nfns > SBX_MAX_EXTERNS)
+		return hl_fail(d, HL_E_USAGE, "%zu host process functions, more than %d",
+			       x->nfns, SBX_MAX_EXTERNS);
+	if (x->nfns > 0 && x->fns == NULL)
+		return hl_fail(d, HL_E_USAGE, "policy: %zu host process functions but no list",
+			       x->nfns);
+	for (size_t i = 0; err == HL_OK && i < x->nfns; i++)
+		err = check_extern(x, i, d);
 	return err;
 }
 
@@ -222,7 +282,7 @@ static enum hl_err reply_error(struct sbx *s, int32_t code, const char *msg, str
 	return HL_OK;
 }
 
-static int types_match(const struct host_fn *f, const struct hl_message *m)
+static int types_match(const struct sig *f, const struct hl_message *m)
 {
 	if (m->nvals != f->nparams)
 		return 0;
@@ -246,7 +306,7 @@ static void put_types(char *buf, size_t cap, const struct hl_value *vals, const 
 		snprintf(buf + len, cap - len, ")");
 }
 
-static enum hl_err reply_badargs(struct sbx *s, const struct host_fn *f,
+static enum hl_err reply_badargs(struct sbx *s, const struct sig *f,
 				 const struct hl_message *call, struct hl_diag *d)
 {
 	char msg[SBX_HOST_MSG];
@@ -262,7 +322,7 @@ static enum hl_err reply_badargs(struct sbx *s, const struct host_fn *f,
 }
 
 /* Encodes the host function's answer o, a value or an error, as the reply. */
-static enum hl_err reply(struct sbx *s, const struct host_fn *f, struct sbx_host_out *o,
+static enum hl_err reply(struct sbx *s, const struct sig *f, struct sbx_host_out *o,
 			 struct hl_diag *d)
 {
 	struct hl_message m = { .kind = HL_MSG_REPLY, .nvals = f->ret != HL_T_VOID };
@@ -290,12 +350,46 @@ static const char *granted_by(const char *name, char *buf, size_t len)
 	return buf;
 }
 
+/* Serves a call of the caller's host function i (struct sbx_extern), until the call's
+ * deadline. */
+static enum hl_err serve_extern(struct sbx *s, size_t i, const struct hl_message *call,
+				struct hl_diag *d)
+{
+	const struct sbx_extern *x = &s->cfg.externs;
+	const struct hl_export *e = &x->fns[i];
+	const struct sig f = { e->name, e->ret, e->nparams, e->params };
+	struct sbx_host_out o = { .val.type = e->ret };
+	enum hl_err err = HL_OK;
+
+	if (!types_match(&f, call))
+		return reply_badargs(s, &f, call, d);
+	if (x->serve == NULL)
+		sbx_host_refuse(&o, HL_ERR_HOST_FAILED, "%s: no host process serves it", e->name);
+	else
+		err = x->serve(x->ctx, i, call->vals, s->timer.deadline_ns, &o, d);
+	/* The call ends as it would with the guest running: the same words. */
+	if (err == HL_E_TIMEOUT)
+		err = hl_fail(d, err, "%s: timed out after %llu ms (waiting for host function %s)",
+			      s->phase, (unsigned long long)s->cfg.timeout_ms, e->name);
+	else if (err == HL_E_INTERRUPTED || err == HL_E_TERMINATED)
+		err = hl_fail(d, err, "%s: %s", s->phase, sbx_interrupt_words(sbx_interrupted()));
+	if (err == HL_OK && o.code == 0 && o.val.type != e->ret)
+		err = hl_fail(d, HL_E_INTERNAL, "%s: its server answered %s, not the declared "
+			      "%s", e->name, hlw_type_name(o.val.type), hlw_type_name(e->ret));
+	if (err == HL_OK)
+		err = reply(s, &f, &o, d);
+	free(o.owned);
+	return err;
+}
+
 enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d)
 {
 	static const struct hl_message empty;
 	struct hl_message call = empty;
 	struct sbx_host_out o = { .code = 0 };
 	const struct host_fn *f;
+	struct sig sig;
+	ptrdiff_t x;
 	char opt[48];
 	enum hlw_status st;
 	enum hl_err err;
@@ -305,6 +399,9 @@ enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d)
 		return hl_fail(d, HL_E_CRASH, "%s: malformed host call: %s (protocol violation)",
 			       s->phase, st != HLW_OK ? hlw_strerror(st) : "not a host call");
 	f = find(call.name);
+	x = f == NULL ? sbx_extern_find(&s->cfg.externs, call.name) : -1;
+	if (x >= 0)
+		return serve_extern(s, (size_t)x, &call, d);
 	if (f == NULL) {
 		snprintf(o.msg, sizeof o.msg, "%s: no such host function", call.name);
 		return reply_error(s, HL_ERR_HOST_UNKNOWN, o.msg, d);
@@ -314,12 +411,13 @@ enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d)
 			 "or an option (%s)", f->name, granted_by(f->name, opt, sizeof opt));
 		return reply_error(s, HL_ERR_HOST_DENIED, o.msg, d);
 	}
-	if (!types_match(f, &call))
-		return reply_badargs(s, f, &call, d);
+	sig = (struct sig){ f->name, f->ret, f->nparams, f->params };
+	if (!types_match(&sig, &call))
+		return reply_badargs(s, &sig, &call, d);
 	o.val.type = f->ret;
 	err = f->fn(s, call.vals, &o, d);
 	if (err == HL_OK)
-		err = reply(s, f, &o, d);
+		err = reply(s, &sig, &o, d);
 	free(o.owned);
 	return err;
 }

@@ -178,7 +178,8 @@ static void digest_list(struct hl_sha256 *c, const char *const *list, size_t n)
 }
 
 /* The SHA-256 of everything a snapshot's contents may depend on beside the guest: the
- * memory sizes, the limits, and what the guest could reach during its initialisation.
+ * memory sizes, the limits, and what the guest could reach during its initialisation
+ * (the host process's functions included, not its command: it is the user's program).
  * Lists count in the order given: a cache saved with another order is only rebuilt. */
 static void policy_digest(const struct sbx_config *c, uint8_t out[HL_SHA256_SIZE])
 {
@@ -194,6 +195,16 @@ static void policy_digest(const struct sbx_config *c, uint8_t out[HL_SHA256_SIZE
 	digest_list(&h, names, allowed_names(&c->policy, names, SNAP_MAX_NAMES));
 	digest_list(&h, c->policy.env, c->policy.nenv);
 	digest_list(&h, c->policy.files, c->policy.nfiles);
+	/* The host process's functions, only when there are some: caches saved before
+	 * there could be stay valid. */
+	for (size_t i = 0; i < c->externs.nfns; i++) {
+		const struct hl_export *e = &c->externs.fns[i];
+
+		hl_sha256_update(&h, e->name, sizeof e->name);
+		hl_sha256_update(&h, &e->ret, sizeof e->ret);
+		hl_sha256_update(&h, &e->nparams, sizeof e->nparams);
+		hl_sha256_update(&h, e->params, sizeof e->params);
+	}
 	hl_sha256_final(&h, out);
 }
 
