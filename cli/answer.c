@@ -25,10 +25,7 @@ static void open_answer(FILE *out, const struct cli_answer *a)
 		fprintf(out, "\"id\":%s,", a->id);
 }
 
-/* A value as cli_print() writes it, so that every mode prints the same digits, in JSON:
- * strings escaped, bytes in base64, void as null.  JSON has no inf or nan: those
- * become strings. */
-static void put_value(FILE *out, const struct hl_value *v)
+void json_put_value(FILE *out, const struct hl_value *v)
 {
 	char text[CLI_SCALAR_MAX];
 
@@ -99,7 +96,7 @@ void cli_json_result(FILE *out, const struct cli_answer *a, const struct hl_valu
 {
 	open_answer(out, a);
 	fprintf(out, "\"ok\":true,\"type\":\"%s\",\"value\":", hlw_type_name(v->type));
-	put_value(out, v);
+	json_put_value(out, v);
 	close_answer(out, a);
 }
 

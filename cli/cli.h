@@ -201,4 +201,30 @@ struct cli_batch_opts {
 enum hl_err cli_batch_run(struct sbx *s, const struct ldr_guest *g, FILE *in, FILE *out,
 			  const struct cli_batch_opts *o, struct hl_diag *d);
 
+/* ---- The host process (hlrun-manifest(5), host_process) -------------------------- */
+
+struct cli_bridge;
+
+/* Starts the user's program argv (argv[0] found as execvp(3) does, argv NULL-terminated)
+ * with pipes for its standard input and output, its standard error hlrun's, in a process
+ * group of its own that gets SIGTERM when hlrun ends.  Call it before hlrun confines
+ * itself.  It then serves calls of fns (the caller's, which must outlive it) through
+ * cli_bridge_serve(), each answered within timeout_ms and in at most max_reply bytes.
+ * Errors: HL_E_INVALID when argv[0] cannot be run (naming it and why), HL_E_INTERNAL. */
+enum hl_err cli_bridge_start(char *const *argv, uint64_t timeout_ms, uint64_t max_reply,
+			     const struct hl_export *fns, struct cli_bridge **out,
+			     struct hl_diag *d);
+
+/* struct sbx_extern's serve() for a bridge (ctx): one request line, one reply line.  A
+ * process that has ended, does not answer in time, or answers with too much or garbage
+ * gives the guest an error value (HL_ERR_HOST_FAILED) naming the function, the command
+ * and what happened; the call's deadline gives HL_E_TIMEOUT, a stop signal
+ * HL_E_INTERRUPTED or HL_E_TERMINATED. */
+enum hl_err cli_bridge_serve(void *ctx, size_t i, const struct hl_value *args,
+			     uint64_t deadline_ns, struct sbx_host_out *o, struct hl_diag *d);
+
+/* Closes the process's input, which asks it to end, and waits a moment for it to.
+ * Accepts NULL. */
+void cli_bridge_stop(struct cli_bridge *b);
+
 #endif

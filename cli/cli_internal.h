@@ -11,9 +11,10 @@
 #include "cli/cli.h"
 
 /* Converts the NUL-terminated text s to v->type (preset by the caller: an integer type,
- * f32, f64 or bool) as the command line does, for argument i (0-based) of e.  Messages
- * quote shown instead of s, so a caller can pass a shortened, escaped form of hostile
- * text.  Errors: HL_E_USAGE naming the argument, shown, the type and what it accepts. */
+ * f32, f64 or bool) as the command line does, for argument i (0-based) of e, or for
+ * its result when i is -1.  Messages quote shown instead of s, so a caller can pass a
+ * shortened, escaped form of hostile text.  Errors: HL_E_USAGE naming the argument (or
+ * "result"), shown, the type and what it accepts. */
 enum hl_err cli_convert_text(const struct hl_export *e, int i, const char *s,
 			     const char *shown, struct hl_value *v, struct hl_diag *d);
 
@@ -111,6 +112,11 @@ size_t json_escape(char *buf, size_t cap, const uint8_t *s, size_t n);
  * UTF-8 as U+FFFD. */
 void json_put_string(FILE *out, const uint8_t *s, size_t n);
 
+/* Writes v as cli_print() prints it, so that every mode shows the same digits, in JSON:
+ * strings escaped, bytes in base64, void as null.  JSON has no inf or nan: those
+ * become the strings "inf", "-inf" and "nan". */
+void json_put_value(FILE *out, const struct hl_value *v);
+
 /* Writes the n bytes at s as a JSON string of standard, padded base64 (RFC 4648). */
 void json_put_base64(FILE *out, const uint8_t *s, size_t n);
 
@@ -119,5 +125,23 @@ void json_put_base64(FILE *out, const uint8_t *s, size_t n);
  * length that is not a multiple of 4 (*bad is n), or a character outside the alphabet,
  * misplaced padding or non-zero unused bits (*bad is that character's offset). */
 bool json_unbase64(uint8_t *s, size_t n, size_t *len, size_t *bad);
+
+/* ---- The host process's protocol (cli/bridge_reply.c) ------------------------------ */
+
+/* Writes into *text (malloc'd, *len bytes) the line that asks for a call of e with args
+ * (of e's types): {"id":ID,"function":NAME,"args":[...]} and a newline, each value as
+ * json_put_value() writes it.  Errors: HL_E_INTERNAL. */
+enum hl_err cli_bridge_request(uint64_t id, const struct hl_export *e,
+			       const struct hl_value *args, char **text, size_t *len,
+			       struct hl_diag *d);
+
+/* Reads the len bytes at line (no newline) as the reply to request want, a call of e:
+ * {"id":ID,"result":VALUE} with VALUE of e's return type (null for void), read as batch
+ * mode reads arguments, into o->val, or {"id":ID,"error":TEXT} into o's error.  Data of
+ * the value lives in o->owned.  A reply to an earlier request only sets *stale.
+ * Errors: HL_E_USAGE saying what is wrong with the line, HL_E_INTERNAL. */
+enum hl_err cli_bridge_reply(const char *line, size_t len, uint64_t want,
+			     const struct hl_export *e, bool *stale, struct sbx_host_out *o,
+			     struct hl_diag *d);
 
 #endif

@@ -124,9 +124,13 @@ static bool parse_int(const char *s, bool is_signed, int64_t *sv, uint64_t *uv, 
 static enum hl_err bad(struct hl_diag *d, const struct hl_export *e, int i,
 		       const char *shown, uint32_t type, const char *why)
 {
+	char what[24] = "result";
+
+	if (i >= 0)
+		snprintf(what, sizeof what, "argument %d", i + 1);
 	/* "an i32", "an f64", but "a u32", "a bool". */
-	return hl_fail(d, HL_E_USAGE, "%s: argument %d: '%s' is not %s %s (%s)", e->name, i + 1,
-		       shown, type == HL_T_I32 || type == HL_T_I64 || type == HL_T_F32 ||
+	return hl_fail(d, HL_E_USAGE, "%s: %s: '%s' is not %s %s (%s)", e->name, what, shown,
+		       type == HL_T_I32 || type == HL_T_I64 || type == HL_T_F32 ||
 		       type == HL_T_F64 ? "an" : "a", hlw_type_name(type), why);
 }
 
