@@ -189,6 +189,8 @@ enum hl_err tgt_configure(struct tgt *t, const struct tgt_request *req, struct h
 	if (cfg->core_path != NULL && access(cfg->core_path, F_OK) == 0)
 		return hl_fail(d, HL_E_USAGE, "%s: a file of that name exists; hlrun writes a "
 			       "core file only as a new file", cfg->core_path);
+	cfg->externs.fns = m->functions;
+	cfg->externs.nfns = m->nfunctions;
 	err = set_maps(t, req, cfg, d);
 	if (err == HL_OK)
 		err = set_allowed(t, req, &cfg->policy, d);

@@ -28,6 +28,7 @@ void mf_free(struct mf_manifest *m)
 	free_list(m->files, m->nfiles);
 	for (size_t i = 0; i < m->nmaps; i++)
 		free(m->map_paths[i]);
+	free_list(m->command, m->ncommand);
 	free(m);
 }
 

@@ -13,6 +13,7 @@
 
 #define MF_MAX_SIZE (64u << 10) /* bytes of a manifest file */
 #define MF_MAX_ENTRIES 256      /* entries of each sequence */
+#define MF_MAX_WORDS 64         /* words of host_process.command */
 
 /* A parsed manifest.  Every string and array is owned by it and released by mf_free().
  * Relative paths (guest, snapshot, files, core, map) are joined to the directory part
@@ -42,6 +43,16 @@ struct mf_manifest {
 					      * resolved as above */
 	char *map_paths[HL_MAX_MAPS];        /* what each path points to */
 	size_t nmaps;
+	/* host_process: the program that serves the functions declared (argv, NULL after
+	 * the last; the program resolved as above when it holds a '/', else found in PATH),
+	 * each call's timeout, the longest reply line. */
+	char **command;                      /* NULL: no host process */
+	size_t ncommand;
+	int process_line, process_col;       /* where host_process stands */
+	uint64_t process_timeout_ms;         /* 0 = not set */
+	uint64_t max_reply;                  /* bytes; 0 = not set */
+	struct hl_export functions[SBX_MAX_EXTERNS]; /* names unique, none of hlrun's */
+	size_t nfunctions;
 };
 
 /* Reads the manifest at path (a regular file of at most MF_MAX_SIZE bytes) and parses it

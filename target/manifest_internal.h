@@ -51,6 +51,16 @@ enum hl_err mf_unknown(struct mf_parser *p, yaml_mark_t mark, const char *what,
  * required keys are present.  Errors: HL_E_INVALID, HL_E_INTERNAL. */
 enum hl_err mf_parse_top(struct mf_parser *p);
 
+/* host_process.command (full names it in messages): a sequence of at most MF_MAX_WORDS
+ * scalars, the first not empty, into p->m->command.  Errors: HL_E_INVALID,
+ * HL_E_INTERNAL. */
+enum hl_err mf_parse_command(struct mf_parser *p, const char *full);
+
+/* host_process.functions: a mapping of at least one and at most SBX_MAX_EXTERNS names,
+ * none of hlrun's own host functions, each to {params: [TYPE...], returns: TYPE} (both
+ * optional: none, void) into p->m->functions.  Errors: HL_E_INVALID, HL_E_INTERNAL. */
+enum hl_err mf_parse_functions(struct mf_parser *p, const char *full);
+
 /* A new string: path as written when absolute, else joined to the directory part of the
  * manifest's path (see manifest.h).  NULL when out of memory. */
 char *mf_join(const char *manifest, const char *path);

@@ -24,7 +24,7 @@ struct key {
 	const struct section *section; /* the keys of a mapping value */
 };
 
-#define MF_MAX_KEYS 11
+#define MF_MAX_KEYS 12
 
 struct section {
 	const char *where;             /* in messages: " in memory" */
@@ -356,6 +356,24 @@ static enum hl_err parse_map(struct mf_parser *p, const struct key *k)
 	}
 }
 
+static enum hl_err parse_command(struct mf_parser *p, const struct key *k)
+{
+	return mf_parse_command(p, k->full);
+}
+
+static enum hl_err parse_functions(struct mf_parser *p, const struct key *k)
+{
+	return mf_parse_functions(p, k->full);
+}
+
+/* host_process: a mapping, and where it stands for the messages that find it wanting. */
+static enum hl_err parse_process(struct mf_parser *p, const struct key *k)
+{
+	p->m->process_line = (int)p->ev.start_mark.line + 1;
+	p->m->process_col = (int)p->ev.start_mark.column + 1;
+	return parse_section(p, k);
+}
+
 static enum hl_err parse_print_to(struct mf_parser *p, const struct key *k)
 {
 	enum hl_err err = want_scalar(p, k);
@@ -392,6 +410,19 @@ static const struct key limits_keys[] = {
 	  offsetof(struct mf_manifest, max_output), 1, SBX_MAX_MAX_OUTPUT, NULL },
 };
 
+static const struct key process_keys[] = {
+	{ "command", "host_process.command", parse_command, 0, 0, 0, NULL },
+	{ "timeout", "host_process.timeout", parse_duration,
+	  offsetof(struct mf_manifest, process_timeout_ms), 1, SBX_MAX_TIMEOUT_MS, NULL },
+	{ "max_reply", "host_process.max_reply", parse_size,
+	  offsetof(struct mf_manifest, max_reply), 1, TGT_MAX_REPLY, NULL },
+	{ "functions", "host_process.functions", parse_functions, 0, 0, 0, NULL },
+};
+
+static const struct section process_section = {
+	" in host_process", process_keys, sizeof process_keys / sizeof process_keys[0]
+};
+
 static const struct section memory_section = {
 	" in memory", memory_keys, sizeof memory_keys / sizeof memory_keys[0]
 };
@@ -412,6 +443,7 @@ static const struct key top_keys[] = {
 	{ "print_to", "print_to", parse_print_to, 0, 0, 0, NULL },
 	{ "core", "core", parse_core, 0, 0, 0, NULL },
 	{ "map", "map", parse_map, 0, 0, 0, NULL },
+	{ "host_process", "host_process", parse_process, 0, 0, 0, &process_section },
 };
 
 static const struct section top_section = {
@@ -433,6 +465,12 @@ enum hl_err mf_parse_top(struct mf_parser *p)
 		return err;
 	if (p->m->guest == NULL && p->m->snapshot == NULL)
 		return mf_fail_at(p, start, "missing required key 'guest' (or 'snapshot')");
+	if (p->m->process_line != 0 && (p->m->command == NULL || p->m->nfunctions == 0))
+		return mf_fail_at(p, (yaml_mark_t){ .line = (size_t)p->m->process_line - 1,
+						    .column = (size_t)p->m->process_col - 1 },
+				  "host_process needs %s", p->m->command == NULL ?
+				  "a command (the program that serves the functions)" :
+				  "functions (the signatures the program serves)");
 	/* Without a guest, the snapshot is the guest: its memory sizes are its own. */
 	if (p->m->guest == NULL && (p->m->heap || p->m->stack || p->m->input || p->m->output))
 		return mf_fail_at(p, start, "memory does not apply to a snapshot without guest "

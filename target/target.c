@@ -102,12 +102,10 @@ static enum hl_err check_pin(const struct tgt *t, struct hl_diag *d)
 		       in_snapshot ? m->snapshot : m->guest, got, want);
 }
 
-/* The manifest's guest: its snapshot alone, or its ELF with the snapshot as a cache. */
-static enum hl_err open_manifest(struct tgt *t, const struct tgt_request *req,
+/* Reads the manifest: the policy, which is trusted as the user's own words are. */
+static enum hl_err read_manifest(struct tgt *t, const struct tgt_request *req,
 				 struct hl_diag *d)
 {
-	const struct mf_manifest *m;
-	struct hl_diag ignored = { 0 };
 	bool not_yaml;
 	enum hl_err err = mf_load(req->path, &t->mf, &not_yaml, d);
 
@@ -118,9 +116,25 @@ static enum hl_err open_manifest(struct tgt *t, const struct tgt_request *req,
 		snprintf(d->msg + n, sizeof d->msg - n, " (not an ELF guest, so read as a "
 			 "manifest)");
 	}
-	if (err != HL_OK)
+	if (err != HL_OK || t->mf->command == NULL)
 		return err;
-	m = t->mf;
+	t->process = (struct tgt_process){
+		.argv = t->mf->command,
+		.timeout_ms = t->mf->process_timeout_ms ? t->mf->process_timeout_ms :
+							  TGT_DEFAULT_PROCESS_TIMEOUT_MS,
+		.max_reply = t->mf->max_reply ? t->mf->max_reply : TGT_DEFAULT_MAX_REPLY,
+		.fns = t->mf->functions,
+	};
+	return HL_OK;
+}
+
+/* The manifest's guest: its snapshot alone, or its ELF with the snapshot as a cache. */
+static enum hl_err open_manifest(struct tgt *t, struct hl_diag *d)
+{
+	const struct mf_manifest *m = t->mf;
+	struct hl_diag ignored = { 0 };
+	enum hl_err err;
+
 	if (m->guest == NULL) {
 		err = sbx_snapshot_open(m->snapshot, &t->snap, d);
 		if (err != HL_OK)
@@ -141,16 +155,12 @@ static enum hl_err open_manifest(struct tgt *t, const struct tgt_request *req,
 	return err;
 }
 
+/* The guest, or the snapshot, of the file that tgt_open() told apart. */
 static enum hl_err open_target(struct tgt *t, const struct tgt_request *req,
 			       struct hl_diag *d)
 {
-	enum hl_err err = HL_OK;
+	enum hl_err err;
 
-	t->kind = TGT_MANIFEST;
-	if (!req->manifest)
-		err = sniff(req->path, &t->kind, d);
-	if (err != HL_OK)
-		return err;
 	switch (t->kind) {
 	case TGT_ELF:
 		err = ldr_open(req->path, &t->elf, d);
@@ -163,26 +173,55 @@ static enum hl_err open_target(struct tgt *t, const struct tgt_request *req,
 	case TGT_MANIFEST:
 		break;
 	}
-	return open_manifest(t, req, d);
+	return open_manifest(t, d);
 }
 
-enum hl_err tgt_resolve(const struct tgt_request *req, struct tgt **out, struct hl_diag *d)
+enum hl_err tgt_open(const struct tgt_request *req, struct tgt **out, struct hl_diag *d)
 {
 	struct tgt *t = calloc(1, sizeof *t);
-	enum hl_err err;
+	enum hl_err err = HL_OK;
 
 	*out = NULL;
 	if (t == NULL)
 		return hl_fail(d, HL_E_INTERNAL, "out of memory");
-	err = open_target(t, req, d);
-	if (err == HL_OK && !req->guest_only)
-		err = tgt_configure(t, req, d);
+	t->kind = TGT_MANIFEST;
+	if (!req->manifest)
+		err = sniff(req->path, &t->kind, d);
+	if (err == HL_OK && t->kind == TGT_MANIFEST)
+		err = read_manifest(t, req, d);
 	if (err != HL_OK) {
 		tgt_free(t);
 		return err;
 	}
 	*out = t;
 	return HL_OK;
+}
+
+enum hl_err tgt_finish(struct tgt *t, const struct tgt_request *req, struct hl_diag *d)
+{
+	enum hl_err err = open_target(t, req, d);
+
+	if (err == HL_OK && !req->guest_only)
+		err = tgt_configure(t, req, d);
+	return err;
+}
+
+const struct tgt_process *tgt_process(const struct tgt *t)
+{
+	return t->process.argv != NULL ? &t->process : NULL;
+}
+
+enum hl_err tgt_resolve(const struct tgt_request *req, struct tgt **out, struct hl_diag *d)
+{
+	enum hl_err err = tgt_open(req, out, d);
+
+	if (err == HL_OK)
+		err = tgt_finish(*out, req, d);
+	if (err != HL_OK) {
+		tgt_free(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 void tgt_free(struct tgt *t)

@@ -13,6 +13,12 @@
 #include "core/core.h"
 #include "loader/loader.h"
 
+/* A manifest's host_process: the defaults and bounds of each call's timeout and of a
+ * reply line. */
+#define TGT_DEFAULT_PROCESS_TIMEOUT_MS 10000
+#define TGT_DEFAULT_MAX_REPLY (8ull << 20)
+#define TGT_MAX_REPLY (1ull << 30)
+
 /* What the file named turned out to be. */
 enum tgt_kind {
 	TGT_ELF,      /* a guest ELF: the defaults, then the options */
@@ -61,8 +67,31 @@ struct tgt;
  * the caller's, to release with tgt_free() after every sandbox made with it.  Errors:
  * HL_E_INVALID naming the file and what is wrong with it (a file that is no guest ELF,
  * snapshot or manifest among them), HL_E_USAGE for options that do not apply or are out
- * of bounds, HL_E_INTERNAL. */
+ * of bounds, HL_E_INTERNAL.  The same as tgt_open() and then tgt_finish(). */
 enum hl_err tgt_resolve(const struct tgt_request *req, struct tgt **out, struct hl_diag *d);
+
+/* The first half of tgt_resolve(): tells what path is from its first bytes and, for a
+ * manifest, reads it, but no guest and no snapshot.  A manifest is the user's policy,
+ * trusted as the command line is (it may name a program to run, tgt_process()): hlrun
+ * reads it before confining itself, and every guest byte after.  Errors: as
+ * tgt_resolve() for the manifest and the first bytes. */
+enum hl_err tgt_open(const struct tgt_request *req, struct tgt **out, struct hl_diag *d);
+
+/* The second half: reads the guest ELF or snapshot of t (from tgt_open() with the same
+ * req), checks the pin and merges the configuration.  On failure t stays the caller's to
+ * free.  Errors: as tgt_resolve(). */
+enum hl_err tgt_finish(struct tgt *t, const struct tgt_request *req, struct hl_diag *d);
+
+/* A manifest's host_process, with its defaults filled in. */
+struct tgt_process {
+	char *const *argv;         /* the program and its arguments, NULL-terminated */
+	uint64_t timeout_ms;       /* each call's */
+	uint64_t max_reply;        /* bytes of a reply line */
+	const struct hl_export *fns; /* the functions it serves (cfg.externs.fns) */
+};
+
+/* The manifest's host process, or NULL when it names none.  Owned by t. */
+const struct tgt_process *tgt_process(const struct tgt *t);
 
 /* Releases t and everything it owns.  Accepts NULL. */
 void tgt_free(struct tgt *t);

@@ -19,6 +19,7 @@ struct tgt {
 	struct sbx_map maps[HL_MAX_MAPS]; /* cfg's maps */
 	struct sbx_config cfg;
 	bool configured;
+	struct tgt_process process;   /* the manifest's host process; argv NULL: none */
 };
 
 /* Merges the defaults, the snapshot's sizes, the manifest and req's options into t->cfg,
