@@ -156,7 +156,7 @@ SDK_OBJS  := $(addsuffix .o,$(addprefix $(B)/guest/,$(basename $(SDK_SRCS))))
 SDK_LIB   := $(B)/guest/libhlguest.a
 # The example guest, and the guests that only tests and the benchmark run.
 GUEST_NAMES := simpleguest
-TEST_GUEST_NAMES := hostileguest benchguest printguest badinitguest
+TEST_GUEST_NAMES := hostileguest benchguest printguest badinitguest bridgeguest
 GUEST_ELFS := $(GUEST_NAMES:%=guests/bin/%.elf) $(TEST_GUEST_NAMES:%=tests/guests/bin/%.elf)
 
 # Each guest's objects come from a chain of pattern rules, which makes them intermediate

@@ -18,6 +18,7 @@ struct run {
 	struct cli_opts opts;
 	bool parsed;                   /* the command line was understood */
 	struct tgt *target;
+	struct cli_bridge *bridge;     /* the manifest's host process, or NULL */
 	const struct ldr_guest *guest; /* the target's */
 	struct sbx *sbx;
 	struct cli_argmem argmem;
@@ -205,6 +206,9 @@ static enum hl_err create_sandbox(struct run *r, const struct sbx_config *c)
 	enum hl_err err = r->opts.json || r->opts.batch ? capture(r, &cfg) :
 			  cfg.print_to == stderr ? guest_to_stderr(r, &cfg) : HL_OK;
 
+	cfg.externs.serve = r->bridge != NULL ? cli_bridge_serve : NULL;
+	cfg.externs.ctx = r->bridge;
+
 	if (err == HL_OK && snap != NULL)
 		err = sbx_create_from(snap, &cfg, &r->sbx, &r->stats, &r->diag);
 	else if (err == HL_OK)
@@ -317,6 +321,7 @@ static void describe(struct run *r, const struct sbx_config *cfg)
 
 static enum hl_err run(struct run *r, int argc, char **argv)
 {
+	const struct tgt_process *p;
 	const struct sbx_config *cfg;
 	struct tgt_request req;
 	enum hl_err err = cli_parse(argc, argv, &r->opts, &r->diag);
@@ -332,11 +337,19 @@ static enum hl_err run(struct run *r, int argc, char **argv)
 		print_version(r);
 		return HL_OK;
 	}
-	/* Confined before the first byte of input is read: the target, arguments. */
-	if (!r->opts.no_seccomp && (err = sbx_confine_process(&r->diag)) != HL_OK)
-		return err;
 	request(&r->opts, &req);
-	err = tgt_resolve(&req, &r->target, &r->diag);
+	/* Only a manifest, the user's policy, is read before hlrun confines itself: it may
+	 * name a program to start, which a confined hlrun could not.  The guest, a
+	 * snapshot and the arguments are read after. */
+	err = tgt_open(&req, &r->target, &r->diag);
+	if (err == HL_OK && (p = tgt_process(r->target)) != NULL && !r->opts.list &&
+	    !r->opts.check)
+		err = cli_bridge_start(p->argv, p->timeout_ms, p->max_reply, p->fns, &r->bridge,
+				       &r->diag);
+	if (err == HL_OK && !r->opts.no_seccomp)
+		err = sbx_confine_process(&r->diag);
+	if (err == HL_OK)
+		err = tgt_finish(r->target, &req, &r->diag);
 	r->t_elf = sbx_now_ns();
 	if (err != HL_OK)
 		return err;
@@ -447,6 +460,7 @@ int main(int argc, char **argv)
 	if (err != HL_OK)
 		report(&r, err);
 	sbx_destroy(r.sbx);
+	cli_bridge_stop(r.bridge);
 	tgt_free(r.target);
 	cli_argmem_free(&r.argmem);
 	if (r.capture != NULL)

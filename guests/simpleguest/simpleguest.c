@@ -266,6 +266,24 @@ static int call_host(const struct hl_value *a, struct hl_value *r)
 }
 HL_EXPORT(CallHost, call_host, HL_T_I32, HL_T_STRING);
 
+/* Calls host function name with one string, text, and returns the string it answers:
+ * what a manifest's host process serves (examples/bridge.yaml). */
+static int ask_host(const struct hl_value *a, struct hl_value *r)
+{
+	struct hl_value ret;
+
+	if (hl_call_host(hl_arg_string(a, 0), &a[1], 1, &ret) != 0)
+		return hl_propagate();
+	if (ret.type != HL_T_STRING) {
+		if (ret.type == HL_T_BYTES)
+			free((void *)(uintptr_t)ret.data);
+		return hl_error(2, "%s returned %s, not a string", hl_arg_string(a, 0),
+				hlw_type_name(ret.type));
+	}
+	return hl_ret_string(r, keep_result((void *)(uintptr_t)ret.data));
+}
+HL_EXPORT(AskHost, ask_host, HL_T_STRING, HL_T_STRING, HL_T_STRING);
+
 static int init_count(const struct hl_value *a, struct hl_value *r)
 {
 	(void)a;
