@@ -21,6 +21,7 @@
 #define SBX_DEFAULT_OUTPUT (4ull << 20)
 #define SBX_MIN_SIZE (4ull << 10)
 #define SBX_MAX_SIZE (4ull << 30)
+#define SBX_MAX_TOTAL (8ull << 30) /* heap + stack + input + output */
 #define SBX_MAX_TIMEOUT_MS HL_MAX_DURATION_MS
 #define SBX_DEFAULT_MAX_OUTPUT (16ull << 20)
 #define SBX_MAX_MAX_OUTPUT (4ull << 30)

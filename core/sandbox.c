@@ -34,6 +34,23 @@ static enum hl_err check_size(const char *what, uint64_t v, struct hl_diag *d)
 	return HL_OK;
 }
 
+/* The four sizes together.  Each is already within [SBX_MIN_SIZE, SBX_MAX_SIZE]: their sum
+ * is at most 16 GiB and cannot overflow. */
+static enum hl_err check_total(const struct sbx_config *c, struct hl_diag *d)
+{
+	uint64_t total = c->heap_size + c->stack_size + c->input_size + c->output_size;
+
+	if (total > SBX_MAX_TOTAL)
+		return hl_fail(d, HL_E_USAGE, "memory sizes total %llu bytes (heap %llu, stack "
+			       "%llu, input buffer %llu, output buffer %llu), more than the "
+			       "maximum (%llu bytes); lower one of them",
+			       (unsigned long long)total, (unsigned long long)c->heap_size,
+			       (unsigned long long)c->stack_size,
+			       (unsigned long long)c->input_size,
+			       (unsigned long long)c->output_size, SBX_MAX_TOTAL);
+	return HL_OK;
+}
+
 enum hl_err sbx_config_check(const struct sbx_config *c, struct hl_diag *d)
 {
 	enum hl_err err = check_size("heap", c->heap_size, d);
@@ -44,6 +61,8 @@ enum hl_err sbx_config_check(const struct sbx_config *c, struct hl_diag *d)
 		err = check_size("input buffer", c->input_size, d);
 	if (err == HL_OK)
 		err = check_size("output buffer", c->output_size, d);
+	if (err == HL_OK)
+		err = check_total(c, d);
 	if (err == HL_OK && c->timeout_ms > SBX_MAX_TIMEOUT_MS)
 		err = hl_fail(d, HL_E_USAGE, "timeout of %llu ms is longer than the maximum "
 			      "(%llu ms)", (unsigned long long)c->timeout_ms, SBX_MAX_TIMEOUT_MS);

@@ -1,7 +1,7 @@
 /* Unit tests of sbx_config_check() (no /dev/kvm needed): each bound of a sandbox's
- * configuration accepted at its value and refused one past it, with the usage error that
- * names the setting; the files to map, their names (sbx_map_split(), sbx_map_name_ok())
- * and their count. */
+ * configuration, the sizes' total included, accepted at its value and refused one past it,
+ * with the usage error that names the setting; the files to map, their names
+ * (sbx_map_split(), sbx_map_name_ok()) and their count. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
@@ -77,6 +77,57 @@ Test(config, defaults_pass)
 	cr_assert_eq(sbx_config_check(&cfg, &d), HL_OK, "%s", d.msg);
 	cr_assert_eq(cfg.policy.max_output, SBX_DEFAULT_MAX_OUTPUT);
 	cr_assert_eq(cfg.timeout_ms, 0);
+}
+
+/* ---- The four sizes together -------------------------------------------------------- */
+
+#define GiB (1ull << 30)
+#define MiB (1ull << 20)
+#define TOTAL_OVER(total, heap, stack, input, output)                                     \
+	"memory sizes total " total " bytes (heap " heap ", stack " stack ", input buffer " \
+	input ", output buffer " output "), more than the maximum (8589934592 bytes); "   \
+	"lower one of them"
+
+struct total_case {
+	uint64_t heap, stack, input, output;
+	char msg[240]; /* the whole message; "" when the sizes pass */
+};
+
+ParameterizedTestParameters(config, total)
+{
+	static struct total_case cases[] = {
+		{ 4 * GiB, MiB, 3 * GiB, GiB - MiB, "" },
+		{ 4 * GiB, MiB, 3 * GiB, GiB - MiB + 1,
+		  TOTAL_OVER("8589934593", "4294967296", "1048576", "3221225472",
+			     "1072693249") },
+		{ 4 * GiB, 4 * GiB, 4 * GiB, 4 * GiB,
+		  TOTAL_OVER("17179869184", "4294967296", "4294967296", "4294967296",
+			     "4294967296") },
+		/* Each size is checked before their total. */
+		{ 4 * GiB, 4 * GiB, 4 * GiB, 4 * GiB + 1,
+		  "output buffer of 4294967297 bytes is " RANGE },
+	};
+
+	return cr_make_param_array(struct total_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct total_case *c, config, total)
+{
+	struct sbx_config cfg;
+	struct hl_diag d = { 0 };
+
+	sbx_config_default(&cfg);
+	cfg.heap_size = c->heap;
+	cfg.stack_size = c->stack;
+	cfg.input_size = c->input;
+	cfg.output_size = c->output;
+	if (c->msg[0] == '\0') {
+		cr_assert_eq(sbx_config_check(&cfg, &d), HL_OK, "%s", d.msg);
+		return;
+	}
+	cr_assert_eq(sbx_config_check(&cfg, &d), HL_E_USAGE, "%s: accepted", c->msg);
+	cr_assert_eq(d.err, HL_E_USAGE);
+	cr_assert_str_eq(d.msg, c->msg);
 }
 
 /* ---- Files to map -------------------------------------------------------------------- */
