@@ -72,6 +72,53 @@ Test(manifest, check_checks_the_options)
 	outcome_free(&o);
 }
 
+/* The four sizes in force, the command line's and the manifest's, may total 8 GiB: more
+ * is the usage error (exit 2) that names each of them, the run's and --check's alike. */
+#define OVER_8GIB "hlrun: memory sizes total 9664200704 bytes (heap 4294967296, stack "     \
+	"524288, input buffer 4294967296, output buffer 1073741824), more than the maximum " \
+	"(8589934592 bytes); lower one of them\n"
+
+static void expect_over_8gib(struct outcome *o)
+{
+	cr_assert_eq(o->status, 2, "status %d, not 2; stderr: %s", o->status, o->err);
+	cr_assert_str_eq(o->err, OVER_8GIB);
+	cr_assert_eq(o->out_len, 0, "stdout: %s", o->out);
+	outcome_free(o);
+}
+
+Test(manifest, options_total_at_most_8gib)
+{
+	struct outcome o = hlrun("--heap", "4GiB", "--input-size", "4GiB", "--output-size",
+				 "1GiB", GUEST, "Echo", "hi", NULL);
+
+	expect_over_8gib(&o);
+	o = hlrun("--check", "--heap", "4GiB", "--input-size", "4GiB", "--output-size", "1GiB",
+		  GUEST, NULL);
+	expect_over_8gib(&o);
+	/* 4 GiB + 3 GiB + 1 GiB - 512 KiB + the default stack's 512 KiB: 8 GiB exactly. */
+	o = hlrun("--check", "--heap", "4GiB", "--input-size", "3GiB", "--output-size",
+		  "1047552KiB", GUEST, NULL);
+	expect_ok(o, GUEST ": ok\n");
+	outcome_free(&o);
+}
+
+Test(manifest, memory_total_at_most_8gib)
+{
+	const char *m = manifest("over8g.yaml", "memory:\n  heap: 4GiB\n  input: 4GiB\n"
+				 "  output: 1GiB\n");
+	char ok[64];
+	struct outcome o = hlrun(m, "Echo", "hi", NULL);
+
+	expect_over_8gib(&o);
+	o = hlrun("--check", m, NULL);
+	expect_over_8gib(&o);
+	/* The command line's smaller heap brings the total under the cap. */
+	o = hlrun("--check", "--heap", "1MiB", m, NULL);
+	snprintf(ok, sizeof ok, "%s: ok\n", m);
+	expect_ok(o, ok);
+	outcome_free(&o);
+}
+
 Test(manifest, check_reports_position)
 {
 	const char *m = manifest("bad.yaml", "memory:\n  hep: 1MiB\n");
