@@ -125,12 +125,19 @@ static enum hl_err check_sizes(const struct snap_header *h, const char *path,
 		{ "input_size", h->input_size },
 		{ "output_size", h->output_size },
 	};
+	uint64_t total;
 
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
 		if (sizes[i].value < SBX_MIN_SIZE || sizes[i].value > SBX_MAX_SIZE)
 			return hl_fail(d, HL_E_INVALID, "%s: %s %" PRIu64 " outside [%llu, %llu]",
 				       path, sizes[i].name, sizes[i].value, SBX_MIN_SIZE,
 				       SBX_MAX_SIZE);
+	/* Each is within SBX_MAX_SIZE now: their sum cannot overflow. */
+	total = h->heap_size + h->stack_size + h->input_size + h->output_size;
+	if (total > SBX_MAX_TOTAL)
+		return hl_fail(d, HL_E_INVALID, "%s: heap_size, stack_size, input_size and "
+			       "output_size total %" PRIu64 ", more than %llu", path, total,
+			       SBX_MAX_TOTAL);
 	if (h->vcpu_size != HV_STATE_SIZE)
 		return hl_fail(d, HL_E_INVALID, "%s: vCPU state of %" PRIu64 " bytes, this "
 			       "hlrun's is %d", path, h->vcpu_size, HV_STATE_SIZE);

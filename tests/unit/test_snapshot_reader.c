@@ -203,6 +203,16 @@ ParameterizedTestParameters(snapshot, reader_rejects)
 		  LEN_KEEP, 0, "input_size 4294967297 outside [4096, 4294967296]" },
 		{ "output huge", NAMES_KEEP, { { HF(output_size), SET, UINT64_MAX } }, LEN_KEEP, 0,
 		  "output_size 18446744073709551615 outside" },
+		/* Heap and input buffer of 4 GiB each, with the fixture's 16 KiB stack and
+		 * 12 KiB output buffer; 28 KiB less is 8 GiB, which only the layout refuses. */
+		{ "sizes over 8 GiB", NAMES_KEEP,
+		  { { HF(heap_size), SET, 4ull << 30 }, { HF(input_size), SET, 4ull << 30 } },
+		  LEN_KEEP, 0, "heap_size, stack_size, input_size and output_size total "
+			       "8589963264, more than 8589934592" },
+		{ "sizes of 8 GiB", NAMES_KEEP,
+		  { { HF(heap_size), SET, 4ull << 30 },
+		    { HF(input_size), SET, (4ull << 30) - (28u << 10) } },
+		  LEN_KEEP, 0, "does not match the layout of this guest with these sizes (0x" },
 		{ "vCPU size", NAMES_KEEP, { { HF(vcpu_size), SET, 8191 } }, LEN_KEEP, 0,
 		  "vCPU state of 8191 bytes, this hlrun's is 8192" },
 		/* The guest, its hash, mem_size and dispatch. */
