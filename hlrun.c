@@ -304,9 +304,16 @@ static void describe(struct run *r, const struct sbx_config *cfg)
 {
 	static const char *const kinds[] = { [TGT_ELF] = "elf", [TGT_SNAPSHOT] = "snapshot",
 					     [TGT_MANIFEST] = "manifest" };
+	const struct tgt_process *p = tgt_process(r->target);
 	struct cli_check c = { .kind = kinds[tgt_kind(r->target)],
 			       .from_snapshot = tgt_snapshot(r->target) != NULL, .cfg = cfg,
 			       .guest = r->guest };
+
+	if (p != NULL) {
+		c.command = p->argv;
+		c.process_timeout_ms = p->timeout_ms;
+		c.max_reply = p->max_reply;
+	}
 
 	r->answered = r->opts.json;
 	if (r->opts.list && r->opts.json)

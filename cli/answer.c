@@ -147,20 +147,48 @@ static void put_maps(FILE *out, const struct sbx_config *cfg)
 	fputc('}', out);
 }
 
+static void put_signature(FILE *out, const struct hl_export *e)
+{
+	fputs("{\"name\":", out);
+	put_cstring(out, e->name);
+	fputs(",\"params\":[", out);
+	for (unsigned j = 0; j < e->nparams; j++)
+		fprintf(out, "%s\"%s\"", j ? "," : "", hlw_type_name(e->params[j]));
+	fprintf(out, "],\"returns\":\"%s\"}", hlw_type_name(e->ret));
+}
+
 static void put_functions(FILE *out, const struct ldr_guest *g)
 {
 	fputs("\"functions\":[", out);
 	for (size_t i = 0; i < ldr_nexports(g); i++) {
-		const struct hl_export *e = ldr_export(g, i);
-
-		fputs(i ? ",{\"name\":" : "{\"name\":", out);
-		put_cstring(out, e->name);
-		fputs(",\"params\":[", out);
-		for (unsigned j = 0; j < e->nparams; j++)
-			fprintf(out, "%s\"%s\"", j ? "," : "", hlw_type_name(e->params[j]));
-		fprintf(out, "],\"returns\":\"%s\"}", hlw_type_name(e->ret));
+		fputs(i ? "," : "", out);
+		put_signature(out, ldr_export(g, i));
 	}
 	fputc(']', out);
+}
+
+/* A manifest's host process: its command, limits and functions; null without one. */
+static void put_process(FILE *out, const struct cli_check *c)
+{
+	const struct sbx_extern *x = &c->cfg->externs;
+
+	fputs("\"host_process\":", out);
+	if (c->command == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputs("{\"command\":[", out);
+	for (size_t i = 0; c->command[i] != NULL; i++) {
+		fputs(i ? "," : "", out);
+		put_cstring(out, c->command[i]);
+	}
+	fprintf(out, "],\"timeout_ms\":%llu,\"max_reply\":%llu,\"functions\":[",
+		(unsigned long long)c->process_timeout_ms, (unsigned long long)c->max_reply);
+	for (size_t i = 0; i < x->nfns; i++) {
+		fputs(i ? "," : "", out);
+		put_signature(out, &x->fns[i]);
+	}
+	fputs("]}", out);
 }
 
 void cli_json_list(FILE *out, const struct ldr_guest *g)
@@ -194,6 +222,8 @@ void cli_json_check(FILE *out, const struct cli_check *c)
 	put_names(out, "files", p->files, p->nfiles, false);
 	fputc(',', out);
 	put_maps(out, cfg);
+	fputc(',', out);
+	put_process(out, c);
 	fprintf(out, ",\"print_to\":\"%s\",", cfg->print_to == stdout ? "stdout" : "stderr");
 	put_functions(out, c->guest);
 	fputs("}\n", out);

@@ -156,11 +156,15 @@ struct cli_check {
 	bool from_snapshot; /* a run would start from a snapshot */
 	const struct sbx_config *cfg;
 	const struct ldr_guest *guest;
+	char *const *command;        /* a manifest's host process, NULL-terminated; or NULL */
+	uint64_t process_timeout_ms; /* its limits */
+	uint64_t max_reply;
 };
 
 /* --check --json: {"ok":true,"kind":K,"snapshot":B,"memory":{...},"limits":{...},
  * "host_functions":[...],"env":[names, never values],"files":[...],
- * "maps":{NAME:PATH,...},"print_to":S,"functions":[...]}. */
+ * "maps":{NAME:PATH,...},"host_process":{"command":[...],"timeout_ms":N,
+ * "max_reply":N,"functions":[...]} or null,"print_to":S,"functions":[...]}. */
 void cli_json_check(FILE *out, const struct cli_check *c);
 
 /* --version --json: {"ok":true,"version":V,"abi":N,"kvm":K}; without a KVM (kvm NULL),

@@ -261,12 +261,22 @@ Test(bridge, a_program_that_cannot_run_is_named)
 
 Test(bridge, check_starts_nothing)
 {
-	const char *m = manifest("check", "", "");
+	const char *m = manifest("check", "  timeout: 1500ms\n  max_reply: 2KiB\n", "");
 	struct outcome o;
 
 	unlink(DIR "/check.sh.pid");
 	o = hlrun("--check", m, NULL);
 	expect_ok(o, DIR "/check.yaml: ok\n");
+	outcome_free(&o);
+	o = hlrun("--check", "--json", m, NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	cr_assert_not_null(strstr(o.out, ",\"host_process\":{\"command\":[\"" DIR "/./check.sh\"],"
+				      "\"timeout_ms\":1500,\"max_reply\":2048,\"functions\":["
+				      "{\"name\":\"I32\",\"params\":[],\"returns\":\"i32\"},"), "%s",
+			   o.out);
+	cr_assert_not_null(strstr(o.out, "{\"name\":\"Void\",\"params\":[],\"returns\":"
+				      "\"void\"},{\"name\":\"Echo\",\"params\":[\"string\"],"
+				      "\"returns\":\"string\"},"), "%s", o.out);
 	outcome_free(&o);
 	cr_assert_eq(access(DIR "/check.sh.pid", F_OK), -1);
 	o = call(m, "RetString", "Pid", NULL);

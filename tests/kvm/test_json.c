@@ -202,15 +202,15 @@ Test(json, check_reports_the_configuration)
 		 "\"memory\":{\"heap\":1048576,\"stack\":262144,\"input\":65536,\"output\":65536},"
 		 "\"limits\":{\"timeout_ms\":5000,\"max_output\":1048576},\"host_functions\":"
 		 "[\"HostPrint\",\"GetTimeNs\"],\"env\":[],\"files\":[],\"maps\":{},"
-		 "\"print_to\":\"stderr\",%s",
+		 "\"host_process\":null,\"print_to\":\"stderr\",%s",
 		 functions);
 	expect(hlrun("--json", "--check", "examples/simpleguest.yaml", NULL), 0, want, "");
 	snprintf(want, sizeof want, "{\"ok\":true,\"kind\":\"elf\",\"snapshot\":false,"
 		 "\"memory\":{\"heap\":8388608,\"stack\":524288,\"input\":4194304,\"output\":"
 		 "4194304},\"limits\":{\"timeout_ms\":2000,\"max_output\":16777216},"
 		 "\"host_functions\":[\"HostPrint\",\"GetEnv\",\"ReadFile\"],\"env\":[\"TOKEN\"],"
-		 "\"files\":[\"data\"],\"maps\":{\"doc\":\"README.md\"},\"print_to\":"
-		 "\"stdout\",%s", functions);
+		 "\"files\":[\"data\"],\"maps\":{\"doc\":\"README.md\"},\"host_process\":"
+		 "null,\"print_to\":\"stdout\",%s", functions);
 	o = hlrun("--json", "--check", "--env", "TOKEN=secret", "--dir", "data", "-t2s",
 		  "--print-to", "stdout", "--map", "doc=README.md", GUEST, NULL);
 	cr_assert_null(strstr(o.out, "secret"), "%s", o.out);
