@@ -246,3 +246,25 @@ Test(signals, sigint_dumps_core, .timeout = 60)
 	cr_assert_eq(stat(core, &st), 0);
 	cr_assert_gt(st.st_size, 0);
 }
+
+/* A signal also ends the wait for a manifest's host process, which says "waiting" on
+ * hlrun's standard error once it has the call, and then never answers. */
+Test(signals, sigterm_stops_the_wait_for_a_host_process)
+{
+	const char *argv[] = { "hlrun", DIR "/silent.yaml", "RetString", "Hang", NULL };
+	struct child c;
+	char out[256];
+
+	put_file(DIR "/silent.sh", "#!/bin/sh\nread -r line\necho waiting >&2\nexec sleep 30\n");
+	cr_assert_eq(chmod(DIR "/silent.sh", 0755), 0);
+	put_file(DIR "/silent.yaml", "guest: ../../tests/guests/bin/bridgeguest.elf\n"
+				     "host_process:\n  command: [./silent.sh]\n  timeout: 60s\n"
+				     "  functions:\n    Hang: {returns: string}\n");
+	start(&c, false, argv);
+	wait_for(&c, "waiting\n");
+	kill(c.pid, SIGTERM);
+	finish(&c, SIGTERM, out, sizeof out);
+	cr_assert_str_eq(out, "");
+	cr_assert_str_eq(c.errbuf, "waiting\nhlrun: " DIR "/silent.yaml: RetString: terminated "
+				   "by SIGTERM\n");
+}
