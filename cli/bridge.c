@@ -51,8 +51,13 @@ static void exec_child(char *const *argv, int in, int out, int err_pipe, pid_t p
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(127);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err_pipe, 3) < 0 ||
-	    fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
+	/* Above 3 first: with hlrun's standard input or output closed, a pipe may have
+	 * come as 0 or 1, and a dup2() onto itself would leave it close-on-exec. */
+	in = fcntl(in, F_DUPFD_CLOEXEC, 4);
+	out = fcntl(out, F_DUPFD_CLOEXEC, 4);
+	err_pipe = fcntl(err_pipe, F_DUPFD_CLOEXEC, 4);
+	if (in < 0 || out < 0 || err_pipe < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+	    dup3(err_pipe, 3, O_CLOEXEC) < 0)
 		_exit(127);
 	syscall(SYS_close_range, 4u, ~0u, 0u);
 	execvp(argv[0], argv);
