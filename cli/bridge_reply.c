@@ -85,6 +85,7 @@ static enum hl_err read_result(const struct reply *r, const struct hl_export *e,
 	size_t n, bad;
 	enum hl_err err;
 
+	o->val.type = e->ret;
 	switch (e->ret) {
 	case HL_T_VOID:
 		return j->kind == JSON_NULL ? HL_OK :
