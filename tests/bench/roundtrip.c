@@ -35,19 +35,6 @@ static void check_exit(const struct minivm *m)
 	(void)minivm_out_byte(m);
 }
 
-static uint64_t clock_cost(uint64_t *v, size_t n)
-{
-	struct sample_stats s;
-
-	for (size_t i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
-
-		v[i] = now_ns() - t0;
-	}
-	sample_stats(v, n, &s);
-	return s.median;
-}
-
 int main(int argc, char **argv)
 {
 	struct minivm m;
@@ -80,7 +67,7 @@ int main(int argc, char **argv)
 	}
 	minivm_destroy(&m);
 	sample_stats(v, n, &s);
-	clock = clock_cost(v, n);
+	clock = clock_cost_ns(v, n);
 	printf("roundtrip_ns median=%" PRIu64 " min=%" PRIu64 " p90=%" PRIu64 " mean=%" PRIu64
 	       " n=%zu clock_ns=%" PRIu64 "\n", s.median, s.min, s.p90, s.mean, n, clock);
 	free(v);

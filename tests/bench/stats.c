@@ -36,3 +36,16 @@ uint64_t now_ns(void)
 		err(1, "clock_gettime");
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+uint64_t clock_cost_ns(uint64_t *v, size_t n)
+{
+	struct sample_stats s;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t0 = now_ns();
+
+		v[i] = now_ns() - t0;
+	}
+	sample_stats(v, n, &s);
+	return s.median;
+}

@@ -20,4 +20,8 @@ void sample_stats(uint64_t *v, size_t n, struct sample_stats *s);
 /* CLOCK_MONOTONIC in nanoseconds; exits with status 1 if the clock fails. */
 uint64_t now_ns(void);
 
+/* The median cost of one now_ns() call, from n pairs of reads that overwrite v[0..n);
+ * n must be at least 1.  Each sample the tools take includes it once. */
+uint64_t clock_cost_ns(uint64_t *v, size_t n);
+
 #endif
