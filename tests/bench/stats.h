@@ -1,5 +1,5 @@
-/* Order statistics over a sample of nanosecond timings, shared by roundtrip and timeit so
- * that both report median, percentile and mean the same way. */
+/* Order statistics over a sample of nanosecond timings, shared by roundtrip, piperound
+ * and timeit so that all report median, percentile and mean the same way. */
 #ifndef BENCH_STATS_H
 #define BENCH_STATS_H
 
