@@ -15,7 +15,7 @@
 	T10("c4") "c50, c51, c52, c53, c54, c55, c56]\n"
 
 #define LIST_NAMES "guest, snapshot, sha256, memory, limits, host_functions, env, files, " \
-	"print_to, core, map"
+	"print_to, core, map, host_process"
 #define HOST_NAMES "HostPrint, GetTimeNs, GetRandom, GetEnv, ReadFile"
 #define BAD_SIZE(s) "bad size '" s "' (use bytes or a number with K, KiB, M, MiB, G or GiB, " \
 	"e.g. 64KiB)"
