@@ -1,7 +1,8 @@
 /* Unit tests of sbx_config_check() (no /dev/kvm needed): each bound of a sandbox's
  * configuration, the sizes' total included, accepted at its value and refused one past it,
  * with the usage error that names the setting; the files to map, their names
- * (sbx_map_split(), sbx_map_name_ok()) and their count. */
+ * (sbx_map_split(), sbx_map_name_ok()) and their count; the host functions a caller serves
+ * (externs): their names, types and count. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
@@ -276,4 +277,114 @@ Test(config, maps_name_a_file)
 	check_fails(&cfg, "map m1 names no file");
 	maps[1].path = "";
 	check_fails(&cfg, "map m1 names no file");
+}
+
+/* ---- Host functions the caller serves (externs) --------------------------------------- */
+
+#define NAME55 "N234567890123456789012345678901234567890123456789012345"
+#define EXT(n, r, np, ...) { .name = n, .ret = (r), .nparams = (np), .params = { __VA_ARGS__ } }
+#define FN(s) "host process function " s
+
+struct extern_case {
+	struct hl_export fns[3];
+	size_t nfns;
+	char msg[120]; /* the whole message; "" when the externs pass */
+};
+
+ParameterizedTestParameters(config, externs)
+{
+	static struct extern_case cases[] = {
+		{ { EXT("Now", HL_T_U64, 0), EXT("Log", HL_T_VOID, 1, HL_T_STRING),
+		    EXT(NAME55, HL_T_BYTES, 12, HL_T_I32, HL_T_U32, HL_T_I64, HL_T_U64, HL_T_F32,
+			HL_T_F64, HL_T_BOOL, HL_T_STRING, HL_T_BYTES, HL_T_I32, HL_T_I32,
+			HL_T_I32) }, 3, "" },
+		/* Names: identifiers, none of hlrun's own, each once. */
+		{ { EXT("F", 0, 0), EXT("HostPrint", HL_T_I32, 1, HL_T_STRING) }, 2,
+		  FN("HostPrint: hlrun serves a host function of that name itself") },
+		{ { EXT("GetTimeNs", HL_T_U64, 0) }, 1,
+		  FN("GetTimeNs: hlrun serves a host function of that name itself") },
+		{ { EXT("GetRandom", HL_T_BYTES, 1, HL_T_U32) }, 1,
+		  FN("GetRandom: hlrun serves a host function of that name itself") },
+		{ { EXT("F", 0, 0), EXT("G", 0, 0), EXT("GetEnv", HL_T_STRING, 0) }, 3,
+		  FN("GetEnv: hlrun serves a host function of that name itself") },
+		{ { EXT("ReadFile", HL_T_BYTES, 1, HL_T_STRING) }, 1,
+		  FN("ReadFile: hlrun serves a host function of that name itself") },
+		{ { EXT("A", 0, 0), EXT("B", 0, 0), EXT("A", HL_T_I32, 0) }, 3,
+		  FN("A: declared twice") },
+		{ { EXT("A", 0, 0), EXT("A", 0, 0) }, 2, FN("A: declared twice") },
+		{ { EXT("A", 0, 0), EXT("B", 0, 0), EXT("B", 0, 0) }, 3, FN("B: declared twice") },
+		{ { EXT("A", 0, 0), EXT("1a", 0, 0) }, 2,
+		  FN("2: its name is not an identifier of 1 to 55 characters") },
+		{ { EXT("a-b", 0, 0) }, 1,
+		  FN("1: its name is not an identifier of 1 to 55 characters") },
+		{ { EXT("", 0, 0) }, 1,
+		  FN("1: its name is not an identifier of 1 to 55 characters") },
+		/* Types: those of the wire format, void only returned, at most 12 parameters. */
+		{ { EXT("F", 0, 13) }, 1, FN("F: 13 parameters, more than 12") },
+		{ { EXT("F", 0, 255) }, 1, FN("F: 255 parameters, more than 12") },
+		{ { EXT("F", 0, 2, HL_T_I32, HL_T_VOID) }, 1,
+		  FN("F: parameter 2 has no type of the wire format") },
+		{ { EXT("F", 0, 1, HL_T_VOID) }, 1,
+		  FN("F: parameter 1 has no type of the wire format") },
+		{ { EXT("F", 0, 3, HL_T_I32, HL_T_BYTES, HL_T_MAX + 1) }, 1,
+		  FN("F: parameter 3 has no type of the wire format") },
+		{ { EXT("F", HL_T_MAX + 1, 0) }, 1,
+		  FN("F: its return type is none of the wire format") },
+		{ { EXT("F", 255, 1, HL_T_I32) }, 1,
+		  FN("F: its return type is none of the wire format") },
+	};
+
+	return cr_make_param_array(struct extern_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct extern_case *c, config, externs)
+{
+	struct sbx_config cfg;
+	struct hl_diag d = { 0 };
+
+	sbx_config_default(&cfg);
+	cfg.externs.fns = c->fns;
+	cfg.externs.nfns = c->nfns;
+	if (c->msg[0] == '\0') {
+		cr_assert_eq(sbx_config_check(&cfg, &d), HL_OK, "%s", d.msg);
+		return;
+	}
+	check_fails(&cfg, c->msg);
+}
+
+/* A name of 56 characters has no room for its NUL. */
+Test(config, extern_name_fills_its_array)
+{
+	struct hl_export e = { .ret = HL_T_VOID };
+	struct sbx_config cfg;
+
+	sbx_config_default(&cfg);
+	memset(e.name, 'a', sizeof e.name);
+	cfg.externs.fns = &e;
+	cfg.externs.nfns = 1;
+	check_fails(&cfg, FN("1: its name is not an identifier of 1 to 55 characters"));
+}
+
+Test(config, externs_up_to_64)
+{
+	struct hl_export fns[SBX_MAX_EXTERNS + 1] = { 0 };
+	struct sbx_config cfg;
+	struct hl_diag d = { 0 };
+
+	sbx_config_default(&cfg);
+	for (size_t i = 0; i <= SBX_MAX_EXTERNS; i++)
+		snprintf(fns[i].name, sizeof fns[i].name, "f%zu", i);
+	cfg.externs.fns = fns;
+	cfg.externs.nfns = SBX_MAX_EXTERNS;
+	cr_assert_eq(sbx_config_check(&cfg, &d), HL_OK, "%s", d.msg);
+	cfg.externs.nfns = SBX_MAX_EXTERNS + 1;
+	check_fails(&cfg, "65 host process functions, more than 64");
+	/* None: fns may be NULL; some: they may not. */
+	cfg.externs.fns = NULL;
+	cfg.externs.nfns = 0;
+	cr_assert_eq(sbx_config_check(&cfg, &d), HL_OK, "%s", d.msg);
+	cfg.externs.nfns = 1;
+	check_fails(&cfg, "policy: 1 host process functions but no list");
+	cfg.externs.nfns = SBX_MAX_EXTERNS + 1;
+	check_fails(&cfg, "65 host process functions, more than 64");
 }
