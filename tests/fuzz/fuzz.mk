@@ -1,8 +1,9 @@
 # libFuzzer targets for what hlrun reads from hostile sources: guest ELF files
 # (fuzz_elf), manifests (fuzz_manifest), messages in guest memory (fuzz_wire),
 # command-line arguments (fuzz_args), snapshot files (fuzz_snapshot), batch-mode lines
-# (fuzz_batch), and what a crashing guest gives the core writer (fuzz_core).  Included by the top-level Makefile after its tests section (B,
-# CSTD, WARN, CPPFLAGS, LIBCFLAGS, LIBS, LIB_SRCS, Q and say are set).
+# (fuzz_batch), what a crashing guest gives the core writer (fuzz_core), and a host
+# process's reply lines (fuzz_bridge).  Included by the top-level Makefile after its tests
+# section (B, CSTD, WARN, CPPFLAGS, LIBCFLAGS, LIBS, LIB_SRCS, Q and say are set).
 #
 #   make fuzz          each target for FUZZ_SECONDS (60) on $(B)/fuzz/corpus/NAME
 #   make fuzz-smoke    each for FUZZ_SMOKE_SECONDS (5); fails on any finding (make check)
@@ -11,7 +12,7 @@
 # Seeds live in tests/fuzz/corpus/NAME and are copied, never written to.  A finding's
 # input is saved under $(B)/fuzz/crashes/NAME/; reproduce with $(B)/fuzz/fuzz_NAME FILE.
 
-FUZZ_TARGETS := elf manifest wire args snapshot batch core
+FUZZ_TARGETS := elf manifest wire args snapshot batch core bridge
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
@@ -35,8 +36,10 @@ FUZZ_MAX_LEN_args := 4096
 FUZZ_MAX_LEN_snapshot := 131072
 FUZZ_MAX_LEN_batch := 4096
 FUZZ_MAX_LEN_core := 4096
+FUZZ_MAX_LEN_bridge := 4096
 FUZZ_OPTS_manifest := -dict=tests/fuzz/manifest.dict
 FUZZ_OPTS_args := -dict=tests/fuzz/args.dict
+FUZZ_OPTS_bridge := -dict=tests/fuzz/bridge.dict
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
