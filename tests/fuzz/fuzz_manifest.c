@@ -1,5 +1,6 @@
 /* libFuzzer target: the manifest parser (mf_parse) on hostile YAML, checking what
- * target/manifest.h promises about every manifest it accepts and every error it reports. */
+ * target/manifest.h promises about every manifest it accepts and every error it reports,
+ * and that the core accepts the host functions of every host_process it accepts. */
 #include <string.h>
 
 #include "core/core.h"
@@ -46,6 +47,30 @@ static void check_maps(const struct mf_manifest *m)
 	}
 }
 
+/* host_process: a command and functions, or neither; the program's name not empty, and
+ * resolved when it has a '/'; the functions a configuration the core accepts. */
+static void check_process(const struct mf_manifest *m)
+{
+	struct sbx_config cfg;
+	struct hl_diag d = { 0 };
+
+	CHECK((m->command == NULL) == (m->nfunctions == 0));
+	CHECK((m->command == NULL) == (m->ncommand == 0));
+	CHECK(m->ncommand <= MF_MAX_WORDS && m->nfunctions <= SBX_MAX_EXTERNS);
+	CHECK(m->process_timeout_ms <= SBX_MAX_TIMEOUT_MS && m->max_reply <= TGT_MAX_REPLY);
+	if (m->command == NULL)
+		return;
+	CHECK(m->process_line >= 1 && m->process_col >= 1);
+	CHECK(m->command[0][0] != '\0' && m->command[m->ncommand] == NULL);
+	CHECK(strchr(m->command[0], '/') == NULL || resolved(m->command[0]));
+	for (size_t i = 1; i < m->ncommand; i++)
+		CHECK(m->command[i] != NULL);
+	sbx_config_default(&cfg);
+	cfg.externs.fns = m->functions;
+	cfg.externs.nfns = m->nfunctions;
+	CHECK(sbx_config_check(&cfg, &d) == HL_OK);
+}
+
 static void check_manifest(const struct mf_manifest *m)
 {
 	CHECK(m->path != NULL && strcmp(m->path, NAME) == 0);
@@ -74,6 +99,7 @@ static void check_manifest(const struct mf_manifest *m)
 	CHECK(unique(m->env, m->nenv));
 	CHECK(unique(m->files, m->nfiles));
 	check_maps(m);
+	check_process(m);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
