@@ -15,34 +15,44 @@ struct reply {
 	bool seen[NKEYS];
 };
 
-/* Reads the object's keys: "id", and "result" or "error". */
+/* Reads the object's keys, decoded as batch mode decodes its own: "id", and "result"
+ * or "error". */
 static enum hl_err read_keys(struct reply *r, struct hl_diag *d)
 {
-	static const char *const names[NKEYS] = { "\"id\"", "\"result\"", "\"error\"" };
+	static const char *const names[NKEYS] = { "id", "result", "error" };
 	struct json_span top = json_at(r->s, r->len, 0), k, v;
-	size_t pos = 0;
+	uint8_t key[64];
+	char shown[48];
+	size_t pos = 0, n;
 	int i;
 
 	if (top.kind != JSON_OBJECT)
 		return hl_fail(d, HL_E_USAGE, "a reply is an object, not %s",
 			       json_kind_name(top.kind));
 	while (json_next(r->s, r->len, &top, &pos, &k, &v)) {
+		/* A key longer than the buffer is none of the three: it is shown as
+		 * written, escapes and all. */
+		bool fits = k.end - k.start <= sizeof key;
+		const uint8_t *text = fits ? key : (const uint8_t *)r->s + k.start + 1;
+
+		n = fits ? json_decode(r->s, &k, key) : k.end - k.start - 2;
 		for (i = 0; i < NKEYS; i++)
-			if (k.end - k.start == strlen(names[i]) &&
-			    memcmp(r->s + k.start, names[i], k.end - k.start) == 0)
+			if (fits && n == strlen(names[i]) && memcmp(key, names[i], n) == 0)
 				break;
-		if (i == NKEYS || r->seen[i])
-			return hl_fail(d, HL_E_USAGE, "%s key %.*s", i == NKEYS ? "unknown" :
-				       "repeated", (int)(k.end - k.start > 40 ? 40 : k.end - k.start),
-				       r->s + k.start);
+		if (i == NKEYS || r->seen[i]) {
+			if (json_escape(shown, 41, text, n) < n)
+				strcat(shown, "...");
+			return hl_fail(d, HL_E_USAGE, "%s key \"%s\"", i == NKEYS ? "unknown" :
+				       "repeated", shown);
+		}
 		r->key[i] = v;
 		r->seen[i] = true;
 	}
 	if (!r->seen[KEY_ID])
 		return hl_fail(d, HL_E_USAGE, "no \"id\"");
 	if (r->seen[KEY_RESULT] == r->seen[KEY_ERROR])
-		return hl_fail(d, HL_E_USAGE, "%s \"result\" and \"error\"", r->seen[KEY_RESULT] ?
-			       "both" : "neither");
+		return hl_fail(d, HL_E_USAGE, r->seen[KEY_RESULT] ? "both \"result\" and \"error\"" :
+			       "neither \"result\" nor \"error\"");
 	return HL_OK;
 }
 
@@ -82,7 +92,7 @@ static enum hl_err read_result(const struct reply *r, const struct hl_export *e,
 {
 	const struct json_span *j = &r->key[KEY_RESULT];
 	char shown[48];
-	size_t n, bad;
+	size_t n = 0, bad;
 	enum hl_err err;
 
 	o->val.type = e->ret;
@@ -122,6 +132,8 @@ static enum hl_err read_result(const struct reply *r, const struct hl_export *e,
 			err = HL_OK, n = j->end - j->start;
 		if (err != HL_OK)
 			return err;
+		if (memchr(o->owned, 0, n) != NULL)
+			return hl_fail(d, HL_E_USAGE, "result: a number holds no NUL byte");
 		if (json_escape(shown, 41, o->owned, n) < n)
 			strcat(shown, "...");
 		return cli_convert_text(e, -1, o->owned, shown, &o->val, d);

@@ -127,6 +127,7 @@ ParameterizedTestParameters(bridge, accepts)
 {
 	static struct ok_case cases[] = {
 		{ "{\"id\":1,\"result\":null}", HL_T_VOID, "", 0 },
+		{ "{\"\\u0069d\":1,\"r\\u0065sult\":7}", HL_T_I32, "7", 0 },
 		{ "{\"id\":1,\"result\":-2147483648}", HL_T_I32, "-2147483648", 0 },
 		{ "{\"id\":1,\"result\":\"0x7fffffff\"}", HL_T_I32, "2147483647", 0 },
 		{ "{\"id\":1,\"result\":\"-0x80000000\"}", HL_T_I32, "-2147483648", 0 },
@@ -321,7 +322,9 @@ ParameterizedTestParameters(bridge, refuses)
 		/* Keys. */
 		{ "{\"id\":1,\"result\":1,\"extra\":0}", HL_T_I32, "unknown key \"extra\"" },
 		{ "{\"ID\":1,\"result\":1}", HL_T_I32, "unknown key \"ID\"" },
-		{ "{\"id\":1,\"" K39 "k\":1}", HL_T_I32, "unknown key \"" K39 },
+		{ "{\"id\":1,\"" K39 "k\":1}", HL_T_I32, "unknown key \"" K39 "k\"" },
+		{ "{\"id\":1,\"" K39 K39 "\":1}", HL_T_I32, "unknown key \"" K39 "k...\"" },
+		{ "{\"id\":1,\"\\u0069d\":1,\"result\":1}", HL_T_I32, "repeated key \"id\"" },
 		{ "{\"id\":1,\"id\":1,\"result\":1}", HL_T_I32, "repeated key \"id\"" },
 		{ "{\"id\":1,\"result\":1,\"result\":2}", HL_T_I32, "repeated key \"result\"" },
 		{ "{\"id\":1,\"error\":\"a\",\"error\":\"b\"}", HL_T_I32, "repeated key "
@@ -330,7 +333,7 @@ ParameterizedTestParameters(bridge, refuses)
 		  "\"error\"" },
 		{ "{\"error\":null,\"id\":1,\"result\":null}", HL_T_VOID, "both \"result\" and "
 		  "\"error\"" },
-		{ "{\"id\":1}", HL_T_I32, "neither \"result\" and \"error\"" },
+		{ "{\"id\":1}", HL_T_I32, "neither \"result\" nor \"error\"" },
 		/* The error: a string. */
 		{ "{\"id\":1,\"error\":5}", HL_T_I32, "\"error\" is a number, not a string" },
 		{ "{\"id\":1,\"error\":null}", HL_T_VOID, "\"error\" is null, not a string" },
@@ -412,6 +415,13 @@ ParameterizedTestParameters(bridge, refuses)
 		  "NUL byte" },
 		{ "{\"id\":1,\"result\":\"\\u0000\"}", HL_T_STRING, "result: a string holds no "
 		  "NUL byte" },
+		/* A number in a string is all number: nothing after a NUL is dropped. */
+		{ "{\"id\":1,\"result\":\"1\\u00002\"}", HL_T_I32, "result: a number holds no "
+		  "NUL byte" },
+		{ "{\"id\":1,\"result\":\"7\\u0000junk\"}", HL_T_U64, "result: a number holds "
+		  "no NUL byte" },
+		{ "{\"id\":1,\"result\":\"1.5\\u0000x\"}", HL_T_F64, "result: a number holds "
+		  "no NUL byte" },
 	};
 
 	return cr_make_param_array(struct bad_case, cases, sizeof cases / sizeof cases[0]);
@@ -426,7 +436,7 @@ ParameterizedTest(struct bad_case *c, bridge, refuses)
 	cr_assert_eq(reply(c->line, 1, c->ret, &stale, &o, &d), HL_E_USAGE, "%s: accepted",
 		     c->line);
 	cr_assert_eq(d.err, HL_E_USAGE);
-	cr_assert_str_eq(d.msg, c->msg, "%s", c->line);
+	cr_assert_str_eq(d.msg, c->msg, "%s: got %s", c->line, d.msg);
 	cr_assert_eq(stale, false);
 	/* The reader refuses the line; making that the guest's error is its caller's. */
 	cr_assert_eq(o.code, 0, "%s", c->line);
