@@ -248,7 +248,7 @@ static int write_all(struct cli_bridge *b, const char *s, size_t n, uint64_t dea
 static int read_line(struct cli_bridge *b, uint64_t deadline, size_t *end)
 {
 	for (;;) {
-		char *nl = memchr(b->buf, '\n', b->len);
+		char *nl = b->len > 0 ? memchr(b->buf, '\n', b->len) : NULL;
 		ssize_t r;
 
 		if (b->skipping && nl != NULL) {
