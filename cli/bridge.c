@@ -235,9 +235,13 @@ static int write_all(struct cli_bridge *b, const char *s, size_t n, uint64_t dea
 			rc = -1;
 		}
 	}
-	if (rc != 0 && errno == EPIPE)
+	/* The SIGPIPE of a write to a process that has ended is dropped; errno stays the
+	 * write's. */
+	if (rc != 0 && errno == EPIPE) {
 		while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
 			;
+		errno = EPIPE;
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include "tests/kvm/harness.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #define DIR "build/bridge-test"
 #define BRIDGE_GUEST "../../tests/guests/bin/bridgeguest.elf"
@@ -85,6 +86,12 @@ static const char *manifest(const char *name, const char *process, const char *l
 	free(text);
 	return path;
 }
+
+/* The answer to a call of RetI32 once gone.sh has exited. */
+#define GONE_LINE                                                                        \
+	"{\"ok\":false,\"error\":{\"class\":\"guest\",\"status\":1,\"message\":\"RetI32 "     \
+	"failed (guest error 65540): I32: host process " DIR "/./gone.sh exited with status " \
+	"5\"}}\n"
 
 /* One call of bridgeguest's export fn with up to two arguments. */
 static struct outcome call(const char *m, const char *fn, const char *a, const char *b)
@@ -189,6 +196,63 @@ Test(bridge, a_misbehaving_process_is_an_error_for_the_guest)
 			    NULL);
 		outcome_free(&o);
 	}
+}
+
+/* Runs hlrun --batch on manifest m, giving it input only once file has appeared (and
+ * a moment more), and returns its exit status; its standard output goes to out. */
+static int batch_after(const char *m, const char *file, const char *input, char *out,
+		       size_t cap)
+{
+	const char *argv[] = { hlrun_bin(), "--batch", m, NULL };
+	int in[2], from[2], status, tries = 0;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert(pipe(in) == 0 && pipe(from) == 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(from[1], 1);
+		close(in[1]);
+		close(from[0]);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(from[1]);
+	while (access(file, F_OK) != 0 && tries++ < 2000)
+		usleep(10000);
+	usleep(200000);
+	cr_assert_eq(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+	close(in[1]);
+	while (got + 1 < cap && (n = read(from[0], out + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(from[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A program that has ended before the first call: the write to it fails, and the guest
+ * hears how it ended; so does every later call, at once. */
+Test(bridge, a_process_gone_before_the_call_is_an_error_for_the_guest)
+{
+	const char line[] = "{\"function\":\"RetI32\",\"args\":[\"I32\"]}\n";
+	char *text = NULL, input[2 * sizeof line], out[1024];
+
+	unlink(DIR "/gone.sh.done");
+	put_in(DIR, "gone.sh", "#!/bin/sh\n: >\"$0.done\"\nexit 5\n");
+	cr_assert_eq(chmod(DIR "/gone.sh", 0755), 0);
+	cr_assert(asprintf(&text, "guest: " BRIDGE_GUEST "\nhost_process:\n  command: "
+			   "[./gone.sh]\n%s", functions) > 0);
+	put_in(DIR, "gone.yaml", text);
+	free(text);
+	snprintf(input, sizeof input, "%s%s", line, line);
+	cr_assert_eq(batch_after(DIR "/gone.yaml", DIR "/gone.sh.done", input, out, sizeof out),
+		     1);
+	cr_assert_str_eq(out, GONE_LINE GONE_LINE);
 }
 
 Test(bridge, silence_ends_at_the_process_timeout)
