@@ -80,6 +80,10 @@ enum hl_err sbx_host_refuse(struct sbx_host_out *o, int32_t code, const char *fm
 /* Most host functions a caller may serve (struct sbx_extern). */
 #define SBX_MAX_EXTERNS 64
 
+/* The longest signature of one, as a snapshot records it ("Name(t1,t2)->t"), with its
+ * NUL: a name, twelve parameters and a return type. */
+#define SBX_SIGNATURE_MAX (HL_NAME_MAX + 8 * (HL_MAX_PARAMS + 1) + 4)
+
 /* Host functions that the caller serves rather than hlrun (hlrun's host process,
  * cli/bridge.c), declared as guest exports are: name, return and parameter types (fn is
  * unused).  Declaring one allows it.  While serve() waits, the vCPU does not run: the

@@ -3,6 +3,7 @@
 #include "core/core_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,58 @@ ptrdiff_t sbx_extern_find(const struct sbx_extern *x, const char *name)
 		if (strncmp(x->fns[i].name, name, HL_NAME_MAX) == 0)
 			return (ptrdiff_t)i;
 	return -1;
+}
+
+size_t sbx_extern_signature(const struct hl_export *e, char *buf, size_t cap)
+{
+	size_t n = (size_t)snprintf(buf, cap, "%s(", e->name);
+
+	for (unsigned i = 0; i < e->nparams && n < cap; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? "," : "",
+				      hlw_type_name(e->params[i]));
+	if (n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, ")->%s", hlw_type_name(e->ret));
+	return n;
+}
+
+/* The type named by the len bytes at s, or -1. */
+static int type_named(const char *s, size_t len)
+{
+	for (int t = HL_T_VOID; t <= HL_T_MAX; t++)
+		if (strlen(hlw_type_name((uint32_t)t)) == len &&
+		    memcmp(hlw_type_name((uint32_t)t), s, len) == 0)
+			return t;
+	return -1;
+}
+
+bool sbx_extern_parse(const char *sig, struct hl_export *e)
+{
+	const char *open = strchr(sig, '('), *p, *arrow = strstr(sig, ")->");
+	char again[SBX_SIGNATURE_MAX];
+	int t;
+
+	*e = (struct hl_export){ 0 };
+	if (open == NULL || arrow == NULL || arrow < open ||
+	    (size_t)(open - sig) >= HL_NAME_MAX ||
+	    !hlw_is_ident((const uint8_t *)sig, (size_t)(open - sig)))
+		return false;
+	memcpy(e->name, sig, (size_t)(open - sig));
+	for (p = open + 1; p < arrow && e->nparams < HL_MAX_PARAMS; e->nparams++) {
+		size_t len = strcspn(p, ",)");
+
+		t = type_named(p, len);
+		if (t <= HL_T_VOID)
+			return false;
+		e->params[e->nparams] = (uint8_t)t;
+		p += len + (p[len] == ',');
+	}
+	t = type_named(arrow + 3, strlen(arrow + 3));
+	if (p != arrow || t < 0)
+		return false;
+	e->ret = (uint8_t)t;
+	/* Only the one way sbx_extern_signature() writes it. */
+	return sbx_extern_signature(e, again, sizeof again) < sizeof again &&
+	       strcmp(again, sig) == 0;
 }
 
 /* One declared signature: a name that a guest can call and hlrun does not serve itself,

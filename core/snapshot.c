@@ -133,14 +133,42 @@ void sbx_snapshot_sizes(const struct sbx_snapshot *snap, struct sbx_config *cfg)
 	cfg->output_size = snap->f->h.output_size;
 }
 
+/* Whether a host process's function that the snapshot records, by its signature, is
+ * declared in x with that same signature; if not, *why says so. */
+static enum hl_err check_declared(const char *sig, const struct sbx_extern *x,
+				  struct hl_diag *d)
+{
+	char mine[SBX_SIGNATURE_MAX];
+	struct hl_export e;
+	ptrdiff_t i = sbx_extern_parse(sig, &e) ? sbx_extern_find(x, e.name) : -1;
+
+	if (i < 0)
+		return hl_fail(d, HL_E_INVALID, "the snapshot was saved with host process "
+			       "function %s, which no host_process in force declares", sig);
+	sbx_extern_signature(&x->fns[i], mine, sizeof mine);
+	if (strcmp(mine, sig) != 0)
+		return hl_fail(d, HL_E_INVALID, "the snapshot was saved with host process "
+			       "function %s, which the host_process in force declares as %s",
+			       sig, mine);
+	return HL_OK;
+}
+
 /* The snapshot's guest may have been promised host functions at its init: the policy in
- * force must allow each. */
-static enum hl_err check_names(const struct snap_file *f, const struct sbx_policy *p,
+ * force must allow each of hlrun's, and the host process declare each of its own with
+ * the same types. */
+static enum hl_err check_names(const struct snap_file *f, const struct sbx_config *c,
 			       struct hl_diag *d)
 {
+	const struct sbx_policy *p = &c->policy;
+
 	for (size_t i = 0; i < f->nnames; i++) {
 		size_t j = 0;
 
+		if (strchr(f->names[i], '(') != NULL) {
+			if (check_declared(f->names[i], &c->externs, d) != HL_OK)
+				return HL_E_INVALID;
+			continue;
+		}
 		while (j < p->nallowed && strcmp(p->allowed[j], f->names[i]) != 0)
 			j++;
 		if (j == p->nallowed)
@@ -321,7 +349,7 @@ enum hl_err sbx_snapshot_check(const struct sbx_snapshot *snap, const struct sbx
 
 	sbx_snapshot_sizes(snap, &c);
 	err = sbx_config_check(&c, d);
-	return err != HL_OK ? err : check_names(snap->f, &c.policy, d);
+	return err != HL_OK ? err : check_names(snap->f, &c, d);
 }
 
 enum hl_err sbx_create_from(const struct sbx_snapshot *snap, const struct sbx_config *cfg,
@@ -386,12 +414,27 @@ void sbx_save_close(struct sbx *s)
 	s->save_out = NULL;
 }
 
+/* What the snapshot records: hlrun's host functions allowed, by name, then the host
+ * process's, by signature (written into sigs). */
+static size_t recorded_names(const struct sbx_config *c, const char **names,
+			     char (*sigs)[SBX_SIGNATURE_MAX])
+{
+	size_t n = allowed_names(&c->policy, names, SNAP_MAX_NAMES - SBX_MAX_EXTERNS);
+
+	for (size_t i = 0; i < c->externs.nfns && i < SBX_MAX_EXTERNS; i++) {
+		sbx_extern_signature(&c->externs.fns[i], sigs[i], sizeof sigs[i]);
+		names[n++] = sigs[i];
+	}
+	return n;
+}
+
 enum hl_err sbx_save(const struct sbx *s, struct hl_diag *d)
 {
+	static char sigs[SBX_MAX_EXTERNS][SBX_SIGNATURE_MAX];
 	const char *names[SNAP_MAX_NAMES];
 	struct snap_source src = {
 		.names = names,
-		.nnames = allowed_names(&s->cfg.policy, names, SNAP_MAX_NAMES),
+		.nnames = recorded_names(&s->cfg, names, sigs),
 		.vcpu = s->base_state.bytes,
 		.vcpu_size = sizeof s->base_state.bytes,
 		.heap_size = s->cfg.heap_size,

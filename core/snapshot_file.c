@@ -181,16 +181,17 @@ static enum hl_err check_guest(const uint8_t *buf, const struct snap_header *h,
 	return HL_OK;
 }
 
-/* Each name known to hlrun, and none twice. */
+/* Each name known to hlrun or a host process's signature, and none twice. */
 static enum hl_err check_names(const struct snap_file *f, const char *path,
 			       struct hl_diag *d)
 {
+	struct hl_export e;
 	char q[HL_QUOTE_MAX + 1];
 
 	for (size_t i = 0; i < f->nnames; i++) {
-		if (!sbx_host_function_exists(f->names[i]))
+		if (!sbx_host_function_exists(f->names[i]) && !sbx_extern_parse(f->names[i], &e))
 			return hl_fail(d, HL_E_INVALID, "%s: host function name %zu (\"%s\") is "
-				       "not one hlrun provides", path, i,
+				       "neither one hlrun provides nor a signature", path, i,
 				       hl_quote(f->names[i], q));
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(f->names[i], f->names[j]) == 0)

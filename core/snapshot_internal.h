@@ -26,10 +26,12 @@
 #define SNAP_MAGIC SBX_SNAPSHOT_MAGIC
 #define SNAP_MAGIC_SIZE SBX_SNAPSHOT_MAGIC_SIZE
 #define SNAP_VERSION 2u
-#define SNAP_MAX_NAMES 64           /* allowed host functions recorded */
-/* Host function names are short identifiers: this bounds what a hostile names section
- * makes hlrun copy. */
-#define SNAP_NAMES_MAX_BYTES (SNAP_MAX_NAMES * 64u)
+/* Host functions recorded: hlrun's own that were allowed, by name, and a host
+ * process's, by signature (sbx_extern_signature()). */
+#define SNAP_MAX_NAMES (16 + SBX_MAX_EXTERNS)
+/* Names and signatures are short: this bounds what a hostile names section makes hlrun
+ * copy. */
+#define SNAP_NAMES_MAX_BYTES (SNAP_MAX_NAMES * SBX_SIGNATURE_MAX)
 /* Runs of saved pages.  Each is a mapping of its own in guest memory and in the restore
  * baseline: twice this stays far below vm.max_map_count (65530 by default). */
 #define SNAP_MAX_EXTENTS 16384u

@@ -199,7 +199,8 @@ Test(bridge, a_misbehaving_process_is_an_error_for_the_guest)
 }
 
 /* Runs hlrun --batch on manifest m, giving it input only once file has appeared (and
- * a moment more), and returns its exit status; its standard output goes to out. */
+ * a moment more), and returns its exit status; its standard output goes to out, its
+ * standard error to DIR/batch_after.err. */
 static int batch_after(const char *m, const char *file, const char *input, char *out,
 		       size_t cap)
 {
@@ -213,8 +214,11 @@ static int batch_after(const char *m, const char *file, const char *input, char 
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		int err = open(DIR "/batch_after.err", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
 		dup2(in[0], 0);
 		dup2(from[1], 1);
+		dup2(err, 2);
 		close(in[1]);
 		close(from[0]);
 		execv(argv[0], (char *const *)(uintptr_t)argv);
@@ -235,6 +239,20 @@ static int batch_after(const char *m, const char *file, const char *input, char 
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Asserts that the file at path holds exactly text. */
+static void expect_file(const char *path, const char *text)
+{
+	char buf[1024];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	cr_assert_not_null(f, "%s", path);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	cr_assert_str_eq(buf, text);
+}
+
 /* A program that has ended before the first call: the write to it fails, and the guest
  * hears how it ended; so does every later call, at once. */
 Test(bridge, a_process_gone_before_the_call_is_an_error_for_the_guest)
@@ -253,6 +271,12 @@ Test(bridge, a_process_gone_before_the_call_is_an_error_for_the_guest)
 	cr_assert_eq(batch_after(DIR "/gone.yaml", DIR "/gone.sh.done", input, out, sizeof out),
 		     1);
 	cr_assert_str_eq(out, GONE_LINE GONE_LINE);
+	text = NULL;
+	cr_assert(asprintf(&text, "hlrun: " DIR "/gone.yaml: 2 of the batch's lines failed; the "
+			   "first, line 1: RetI32 failed (guest error 65540): I32: host process "
+			   DIR "/./gone.sh exited with status 5\n") > 0);
+	expect_file(DIR "/batch_after.err", text);
+	free(text);
 }
 
 Test(bridge, silence_ends_at_the_process_timeout)
@@ -395,5 +419,54 @@ Test(bridge, the_example_bridge_serves_its_manifest)
 	o = hlrun("examples/bridge.yaml", "AskHost", "Lookup", "sea", NULL);
 	expect_fail(&o, 1, "AskHost failed (guest error 65540): Lookup: KeyError: \"no colour "
 		    "for 'sea'\"\n", NULL);
+	outcome_free(&o);
+}
+
+/* DIR/name.yaml: snapshot DIR/snap.snap, served by snap.sh, with functions as given. */
+static const char *from_snapshot(const char *name, const char *fns)
+{
+	static char path[128];
+	char file[64], *text = NULL;
+
+	cr_assert(asprintf(&text, "snapshot: snap.snap\nhost_process:\n  command: [./snap.sh]\n"
+			   "%s", fns) > 0);
+	snprintf(file, sizeof file, "%s.yaml", name);
+	snprintf(path, sizeof path, "%s", put_in(DIR, file, text));
+	free(text);
+	return path;
+}
+
+/* A snapshot records the host process's functions with their types: without them, or
+ * with other types, it does not run; with more, it does. */
+Test(bridge, a_snapshot_records_the_host_process_functions)
+{
+	const char *m = manifest("snap", "", "");
+	char other[sizeof functions + 32];
+	struct outcome o;
+
+	unlink(DIR "/snap.snap");
+	o = hlrun("--save-snapshot", DIR "/snap.snap", m, NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	outcome_free(&o);
+	o = hlrun(DIR "/snap.snap", "RetI32", "I32", NULL);
+	cr_assert_eq(o.status, 3, "status %d: %s", o.status, o.err);
+	cr_assert_str_eq(o.err, "hlrun: " DIR "/snap.snap: the snapshot was saved with host "
+			 "process function I32()->i32, which no host_process in force "
+			 "declares\n");
+	outcome_free(&o);
+	o = hlrun(from_snapshot("same", functions), "RetI32", "I32", NULL);
+	expect_ok(o, "-2147483648\n");
+	outcome_free(&o);
+	snprintf(other, sizeof other, "%s    More: {params: [bool]}\n", functions);
+	o = hlrun(from_snapshot("more", other), "RetI32", "I32", NULL);
+	expect_ok(o, "-2147483648\n");
+	outcome_free(&o);
+	snprintf(other, sizeof other, "%s", functions);
+	strstr(other, "returns: i32")[9] = 'u';
+	o = hlrun("--check", from_snapshot("other", other), NULL);
+	cr_assert_eq(o.status, 3, "status %d: %s", o.status, o.err);
+	cr_assert_str_eq(o.err, "hlrun: " DIR "/other.yaml: the snapshot was saved with host "
+			 "process function I32()->i32, which the host_process in force declares "
+			 "as I32()->u32\n");
 	outcome_free(&o);
 }

@@ -36,7 +36,11 @@ struct edit {
 /* The length handed to snap_parse(): the file's, or set, cut or grown by value. */
 enum len_op { LEN_KEEP, LEN_SET, LEN_CUT, LEN_GROW };
 /* A names section to lay the file out again with. */
-enum names { NAMES_KEEP, NAMES_TWICE, NAMES_65, NAMES_4100 };
+enum names { NAMES_KEEP, NAMES_TWICE, NAMES_81, NAMES_13130 };
+
+/* The bounds the messages below name. */
+_Static_assert(SNAP_MAX_NAMES == 80 && SNAP_NAMES_MAX_BYTES == 13120,
+	       "the bounds of the names section changed: update the cases");
 
 /* No pointers: Criterion may run each case in a fresh process image. */
 struct bad_case {
@@ -51,8 +55,8 @@ struct bad_case {
 /* The names section for n: count names of "HostPrint\0" in buf. */
 static size_t names_for(enum names n, char *buf)
 {
-	static const size_t count[] = { [NAMES_TWICE] = 2, [NAMES_65] = 65,
-					[NAMES_4100] = 410 };
+	static const size_t count[] = { [NAMES_TWICE] = 2, [NAMES_81] = 81,
+					[NAMES_13130] = 1313 };
 
 	for (size_t i = 0; i < count[n]; i++)
 		memcpy(buf + i * 10, "HostPrint", 10);
@@ -240,17 +244,19 @@ ParameterizedTestParameters(snapshot, reader_rejects)
 		{ "names unterminated", NAMES_KEEP, { { AT_NAMES, 19, 1, SET, 'x' } }, LEN_KEEP, 0,
 		  "host function names do not end with a NUL" },
 		{ "unknown name", NAMES_KEEP, { { AT_NAMES, 0, 1, SET, 'h' } }, LEN_KEEP, 0,
-		  "host function name 0 (\"hostPrint\") is not one hlrun provides" },
+		  "host function name 0 (\"hostPrint\") is neither one hlrun provides nor a "
+		  "signature" },
 		{ "empty name", NAMES_KEEP, { { AT_NAMES, 0, 1, SET, 0 } }, LEN_KEEP, 0,
-		  "host function name 0 (\"\") is not one hlrun provides" },
+		  "host function name 0 (\"\") is neither one hlrun provides nor a signature" },
 		{ "escape in name", NAMES_KEEP, { { AT_NAMES, 10, 1, SET, 0x1b } }, LEN_KEEP, 0,
-		  "host function name 1 (\"?etTimeNs\") is not one hlrun provides" },
+		  "host function name 1 (\"?etTimeNs\") is neither one hlrun provides nor a "
+		  "signature" },
 		{ "name twice", NAMES_TWICE, { { 0 } }, LEN_KEEP, 0,
 		  "host function name 1 (\"HostPrint\") duplicates name 0" },
-		{ "65 names", NAMES_65, { { 0 } }, LEN_KEEP, 0,
-		  "more than 64 host function names" },
-		{ "4100 bytes of names", NAMES_4100, { { 0 } }, LEN_KEEP, 0,
-		  "host function names take 4100 bytes, at most 4096" },
+		{ "81 names", NAMES_81, { { 0 } }, LEN_KEEP, 0,
+		  "more than 80 host function names" },
+		{ "13130 bytes of names", NAMES_13130, { { 0 } }, LEN_KEEP, 0,
+		  "host function names take 13130 bytes, at most 13120" },
 		/* Extents: image (2 pages), input (1), heap (3). */
 		{ "no pages", NAMES_KEEP, { { EXT(1, pages), SET, 0 } }, LEN_KEEP, 0,
 		  "extent 1 has no pages" },
@@ -296,7 +302,7 @@ ParameterizedTest(struct bad_case *c, snapshot, reader_rejects)
 	struct fixture *fx = setup(GUEST);
 	struct snap_file *f = (struct snap_file *)&f; /* must become NULL */
 	struct hl_diag d = { 0 };
-	char names[4200];
+	char names[13200];
 	size_t len, n;
 	uint8_t *b = write_file(fx, &len), *cut;
 
