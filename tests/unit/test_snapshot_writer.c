@@ -97,7 +97,7 @@ Test(snapshot, exclusive_file_never_replaces_one)
 
 enum src_bug {
 	RUNS_UNSORTED, RUN_OUTSIDE, RUN_ZERO, RUN_UNALIGNED, RUN_HUGE, NAME_UNKNOWN, NAME_TWICE,
-	NAME_NULL, SIXTY_FIVE_NAMES, VCPU_SIZE, NO_ELF, NO_MEM, DISPATCH, MEM_SIZE, HEAP_SIZE,
+	NAME_NULL, TOO_MANY_NAMES, VCPU_SIZE, NO_ELF, NO_MEM, DISPATCH, MEM_SIZE, HEAP_SIZE,
 	BAD_ELF, TOO_MANY_RUNS,
 };
 
@@ -123,7 +123,7 @@ static void apply_bug(struct fixture *fx, enum src_bug bug)
 	case NAME_UNKNOWN: fx->names[1] = "Exec"; break;
 	case NAME_TWICE: fx->names[1] = "HostPrint"; break;
 	case NAME_NULL: fx->names[1] = NULL; break;
-	case SIXTY_FIVE_NAMES:
+	case TOO_MANY_NAMES:
 		for (size_t i = 0; i < SNAP_MAX_NAMES + 1; i++)
 			fx->names[i] = "GetEnv";
 		s->nnames = SNAP_MAX_NAMES + 1;
@@ -148,11 +148,11 @@ ParameterizedTestParameters(snapshot, writer_refuses)
 		{ "run unaligned", RUN_UNALIGNED, "extent 0: guest address 0x200010 or file" },
 		{ "run overflows", RUN_HUGE, "snapshot source: run 2 of 1152921504606846976 "
 					     "pages is too large" },
-		{ "unknown name", NAME_UNKNOWN, "host function name 1 (\"Exec\") is not one" },
+		{ "unknown name", NAME_UNKNOWN, "host function name 1 (\"Exec\") is neither one" },
 		{ "name twice", NAME_TWICE, "host function name 1 (\"HostPrint\") duplicates "
 					    "name 0" },
 		{ "NULL name", NAME_NULL, "snapshot source: name 1 is NULL" },
-		{ "65 names", SIXTY_FIVE_NAMES, "bytes, 3 runs, 65 names)" },
+		{ "81 names", TOO_MANY_NAMES, "bytes, 3 runs, 81 names)" },
 		{ "vCPU size", VCPU_SIZE, "vCPU state of 1024 bytes, 3 runs, 2 names)" },
 		{ "no ELF", NO_ELF, "snapshot source is malformed" },
 		{ "no memory", NO_MEM, "snapshot source is malformed" },
