@@ -83,13 +83,7 @@ void cli_print(FILE *out, const struct hl_value *v)
 
 void cli_signature(const struct hl_export *e, char *buf, size_t len)
 {
-	size_t n = (size_t)snprintf(buf, len, "%s(", e->name);
-
-	for (unsigned i = 0; i < e->nparams && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
-				      hlw_type_name(e->params[i]));
-	if (n < len)
-		snprintf(buf + n, len - n, ") -> %s", hlw_type_name(e->ret));
+	sbx_signature(e->name, e->params, e->nparams, e->ret, false, buf, len);
 }
 
 void cli_list(FILE *out, const struct ldr_guest *g)

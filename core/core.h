@@ -162,6 +162,13 @@ enum hl_err sbx_config_check(const struct sbx_config *cfg, struct hl_diag *d);
  * any input.  Errors: HL_E_INTERNAL. */
 enum hl_err sbx_confine_process(struct hl_diag *d);
 
+/* Writes the signature of function name, of the nparams types at params returning ret,
+ * into buf (cap bytes with the NUL, cut to fit): "Name(t1, t2) -> t" as messages show
+ * it, or when compact "Name(t1,t2)->t", as a snapshot records a host process's
+ * functions.  Returns its whole length, as snprintf() does. */
+size_t sbx_signature(const char *name, const uint8_t *params, unsigned nparams, uint8_t ret,
+		     bool compact, char *buf, size_t cap);
+
 /* Whether hlrun provides a host function of this name (allowed or not). */
 bool sbx_host_function_exists(const char *name);
 

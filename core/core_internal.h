@@ -143,8 +143,8 @@ enum hl_err sbx_host_call(struct sbx *s, struct hl_diag *d);
  * sbx_check_externs() checks them.  Errors: HL_E_USAGE. */
 enum hl_err sbx_check_policy(const struct sbx_config *cfg, struct hl_diag *d);
 
-/* Writes e's signature into buf (cap bytes with the NUL) as a snapshot records it,
- * "Name(t1,t2)->t"; returns its length, as snprintf() does. */
+/* Writes e's signature into buf (cap bytes with the NUL) as a snapshot records it: the
+ * compact form of sbx_signature(). */
 size_t sbx_extern_signature(const struct hl_export *e, char *buf, size_t cap);
 
 /* Reads a signature written by sbx_extern_signature() into *e; false for any other

@@ -224,16 +224,23 @@ ptrdiff_t sbx_extern_find(const struct sbx_extern *x, const char *name)
 	return -1;
 }
 
+size_t sbx_signature(const char *name, const uint8_t *params, unsigned nparams, uint8_t ret,
+		     bool compact, char *buf, size_t cap)
+{
+	size_t n = (size_t)snprintf(buf, cap, "%s(", name);
+
+	for (unsigned i = 0; i < nparams && n < cap; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", i == 0 ? "" : compact ? "," : ", ",
+				      hlw_type_name(params[i]));
+	if (n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, compact ? ")->%s" : ") -> %s",
+				      hlw_type_name(ret));
+	return n;
+}
+
 size_t sbx_extern_signature(const struct hl_export *e, char *buf, size_t cap)
 {
-	size_t n = (size_t)snprintf(buf, cap, "%s(", e->name);
-
-	for (unsigned i = 0; i < e->nparams && n < cap; i++)
-		n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? "," : "",
-				      hlw_type_name(e->params[i]));
-	if (n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, ")->%s", hlw_type_name(e->ret));
-	return n;
+	return sbx_signature(e->name, e->params, e->nparams, e->ret, true, buf, cap);
 }
 
 /* The type named by the len bytes at s, or -1. */
@@ -345,16 +352,15 @@ static int types_match(const struct sig *f, const struct hl_message *m)
 	return 1;
 }
 
-/* Appends "(t1, t2)" for n types taken from a value list or a type list to buf. */
-static void put_types(char *buf, size_t cap, const struct hl_value *vals, const uint8_t *types,
-		      unsigned n)
+/* Appends "(t1, t2)", the types of the n values at vals, to buf. */
+static void put_types(char *buf, size_t cap, const struct hl_value *vals, unsigned n)
 {
 	size_t len = strlen(buf);
 
 	len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "(");
 	for (unsigned i = 0; i < n && len < cap; i++)
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "",
-					hlw_type_name(vals ? vals[i].type : types[i]));
+					hlw_type_name(vals[i].type));
 	if (len < cap)
 		snprintf(buf + len, cap - len, ")");
 }
@@ -363,14 +369,15 @@ static enum hl_err reply_badargs(struct sbx *s, const struct sig *f,
 				 const struct hl_message *call, struct hl_diag *d)
 {
 	char msg[SBX_HOST_MSG];
+	size_t len;
 
 	snprintf(msg, sizeof msg, "%s: wrong arguments ", f->name);
-	put_types(msg, sizeof msg, call->vals, NULL, call->nvals);
-	snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "; its signature is %s",
-		 f->name);
-	put_types(msg, sizeof msg, NULL, f->params, f->nparams);
-	snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " -> %s",
-		 hlw_type_name(f->ret));
+	put_types(msg, sizeof msg, call->vals, call->nvals);
+	len = strlen(msg);
+	len += (size_t)snprintf(msg + len, sizeof msg - len, "; its signature is ");
+	if (len < sizeof msg)
+		sbx_signature(f->name, f->params, f->nparams, f->ret, false, msg + len,
+			      sizeof msg - len);
 	return reply_error(s, HL_ERR_HOST_BADARGS, msg, d);
 }
 

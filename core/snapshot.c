@@ -430,7 +430,7 @@ static size_t recorded_names(const struct sbx_config *c, const char **names,
 
 enum hl_err sbx_save(const struct sbx *s, struct hl_diag *d)
 {
-	static char sigs[SBX_MAX_EXTERNS][SBX_SIGNATURE_MAX];
+	char sigs[SBX_MAX_EXTERNS][SBX_SIGNATURE_MAX];
 	const char *names[SNAP_MAX_NAMES];
 	struct snap_source src = {
 		.names = names,
