@@ -1,6 +1,7 @@
 /* hlrun: run one function of an untrusted guest ELF in a KVM micro-VM and print its typed
- * result.  parse -> resolve -> boot -> call -> print -> exit status; the only place that
- * prints the final error and decides the exit status. */
+ * result.  parse -> open (a manifest) -> start its host process -> confine -> resolve ->
+ * boot -> call -> print -> exit status; the only place that prints the final error and
+ * decides the exit status. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

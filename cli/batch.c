@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for a quoted excerpt of hostile text: 40 bytes, escaped, then "...". */
-#define SHOWN 48
-
 enum { KEY_ID, KEY_FUNCTION, KEY_ARGS, NKEYS };
 
 static const char *const key_names[NKEYS] = { "id", "function", "args" };
@@ -24,15 +21,6 @@ struct line {
 	struct json_span key[NKEYS]; /* the value of each known key */
 	bool seen[NKEYS];
 };
-
-/* At most 40 bytes of t, escaped as inside a JSON string, "..." when cut: messages never
- * carry control characters or much of a hostile line. */
-static const char *show(char *buf, const uint8_t *t, size_t n)
-{
-	if (json_escape(buf, 41, t, n) < n)
-		strcat(buf, "...");
-	return buf;
-}
 
 /* n bytes of the block, for text NUL-terminated there. */
 static enum hl_err take(struct line *l, size_t n, uint8_t **p, struct hl_diag *d)
@@ -78,7 +66,7 @@ static enum hl_err find_keys(struct line *l, const struct json_span *obj,
 	struct json_span k, v;
 	size_t pos = 0, n;
 	uint8_t *text = NULL;
-	char shown[SHOWN];
+	char shown[JSON_EXCERPT];
 	enum hl_err err;
 	int which;
 
@@ -94,7 +82,7 @@ static enum hl_err find_keys(struct line *l, const struct json_span *obj,
 			l->key[which] = v;
 		} else if (bad->err == HL_OK) {
 			hl_fail(bad, HL_E_USAGE, "%s key '%s'", which < NKEYS ? "duplicate" :
-				"unknown", show(shown, text, n));
+				"unknown", json_excerpt(shown, text, n));
 		}
 	}
 	return HL_OK;
@@ -150,7 +138,7 @@ static enum hl_err find_function(struct line *l, const struct ldr_guest *g,
 				 const struct hl_export **e, struct hl_diag *d)
 {
 	const struct json_span *j = &l->key[KEY_FUNCTION];
-	char shown[SHOWN];
+	char shown[JSON_EXCERPT];
 	uint8_t *name = NULL;
 	size_t n;
 	enum hl_err err;
@@ -166,7 +154,7 @@ static enum hl_err find_function(struct line *l, const struct ldr_guest *g,
 	/* A NUL would end the name early for ldr_find: "Add\u0000x" is not Add. */
 	*e = memchr(name, 0, n) == NULL ? ldr_find(g, (const char *)name) : NULL;
 	if (*e == NULL)
-		return hl_fail(d, HL_E_USAGE, "no function '%s'", show(shown, name, n));
+		return hl_fail(d, HL_E_USAGE, "no function '%s'", json_excerpt(shown, name, n));
 	return HL_OK;
 }
 
@@ -184,7 +172,7 @@ static enum hl_err convert_scalar(struct line *l, const struct hl_export *e, int
 				  struct hl_diag *d)
 {
 	size_t n = j->end - j->start;
-	char shown[SHOWN];
+	char shown[JSON_EXCERPT];
 	uint8_t *text = NULL;
 	enum hl_err err;
 
@@ -201,7 +189,7 @@ static enum hl_err convert_scalar(struct line *l, const struct hl_export *e, int
 		err = cli_no_nul(e, i, text, n, d);
 	if (err != HL_OK)
 		return err;
-	return cli_convert_text(e, i, (const char *)text, show(shown, text, n), v, d);
+	return cli_convert_text(e, i, (const char *)text, json_excerpt(shown, text, n), v, d);
 }
 
 /* A string or bytes argument: a JSON string, holding base64 for bytes. */

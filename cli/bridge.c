@@ -307,6 +307,14 @@ static void take_line(struct cli_bridge *b, size_t len)
 	memmove(b->buf, b->buf + len + 1, b->len);
 }
 
+/* The guest's error for a call of e once the process has ended (b->gone says how). */
+static enum hl_err refuse_gone(const struct cli_bridge *b, const struct hl_export *e,
+			       struct sbx_host_out *o)
+{
+	return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "%s: host process %s %s", e->name,
+			       b->name, b->gone);
+}
+
 /* What a failed write or read (errno) means: the call's deadline or a signal ends the
  * call; anything of the process's own doing is an error value for the guest. */
 static enum hl_err io_failed(struct cli_bridge *b, const struct hl_export *e,
@@ -334,8 +342,7 @@ static enum hl_err io_failed(struct cli_bridge *b, const struct hl_export *e,
 	if (b->gone[0] == '\0')
 		snprintf(b->gone, sizeof b->gone, "closed its standard %s",
 			 b->len == 0 ? "output" : "output in mid-line");
-	return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "%s: host process %s %s", e->name,
-			       b->name, b->gone);
+	return refuse_gone(b, e, o);
 }
 
 enum hl_err cli_bridge_serve(void *ctx, size_t i, const struct hl_value *args,
@@ -351,8 +358,7 @@ enum hl_err cli_bridge_serve(void *ctx, size_t i, const struct hl_value *args,
 	enum hl_err err;
 
 	if (b->gone[0] != '\0')
-		return sbx_host_refuse(o, HL_ERR_HOST_FAILED, "%s: host process %s %s", e->name,
-				       b->name, b->gone);
+		return refuse_gone(b, e, o);
 	b->id++;
 	err = cli_bridge_request(b->id, e, args, &text, &len, d);
 	if (err == HL_OK && write_all(b, text, len, deadline) != 0)

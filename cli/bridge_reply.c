@@ -22,7 +22,7 @@ static enum hl_err read_keys(struct reply *r, struct hl_diag *d)
 	static const char *const names[NKEYS] = { "id", "result", "error" };
 	struct json_span top = json_at(r->s, r->len, 0), k, v;
 	uint8_t key[64];
-	char shown[48];
+	char shown[JSON_EXCERPT];
 	size_t pos = 0, n;
 	int i;
 
@@ -39,12 +39,9 @@ static enum hl_err read_keys(struct reply *r, struct hl_diag *d)
 		for (i = 0; i < NKEYS; i++)
 			if (fits && n == strlen(names[i]) && memcmp(key, names[i], n) == 0)
 				break;
-		if (i == NKEYS || r->seen[i]) {
-			if (json_escape(shown, 41, text, n) < n)
-				strcat(shown, "...");
+		if (i == NKEYS || r->seen[i])
 			return hl_fail(d, HL_E_USAGE, "%s key \"%s\"", i == NKEYS ? "unknown" :
-				       "repeated", shown);
-		}
+				       "repeated", json_excerpt(shown, text, n));
 		r->key[i] = v;
 		r->seen[i] = true;
 	}
@@ -91,7 +88,7 @@ static enum hl_err read_result(const struct reply *r, const struct hl_export *e,
 			       struct sbx_host_out *o, struct hl_diag *d)
 {
 	const struct json_span *j = &r->key[KEY_RESULT];
-	char shown[48];
+	char shown[JSON_EXCERPT];
 	size_t n = 0, bad;
 	enum hl_err err;
 
@@ -134,9 +131,8 @@ static enum hl_err read_result(const struct reply *r, const struct hl_export *e,
 			return err;
 		if (memchr(o->owned, 0, n) != NULL)
 			return hl_fail(d, HL_E_USAGE, "result: a number holds no NUL byte");
-		if (json_escape(shown, 41, o->owned, n) < n)
-			strcat(shown, "...");
-		return cli_convert_text(e, -1, o->owned, shown, &o->val, d);
+		return cli_convert_text(e, -1, o->owned, json_excerpt(shown, o->owned, n),
+					&o->val, d);
 	}
 	return hl_fail(d, HL_E_USAGE, "result: expected %s, got %s", hlw_type_name(e->ret),
 		       json_kind_name(j->kind));

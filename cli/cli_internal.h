@@ -107,6 +107,14 @@ size_t json_plain_len(const uint8_t *s, size_t n);
  * fit.  Returns how many bytes of s were written (n when all fit). */
 size_t json_escape(char *buf, size_t cap, const uint8_t *s, size_t n);
 
+/* Room for json_excerpt()'s text: 40 bytes, escaped, then "..." and the NUL. */
+#define JSON_EXCERPT 48
+
+/* Writes into buf (JSON_EXCERPT bytes) at most 40 bytes of the n at t, escaped as inside
+ * a JSON string, and "..." when cut: messages never carry control characters or much of
+ * hostile text.  Returns buf. */
+const char *json_excerpt(char *buf, const uint8_t *t, size_t n);
+
 /* Writes the n bytes at s as a JSON string with its quotes: '"', '\' and control
  * characters escaped, valid UTF-8 as it is, and each byte that is not part of valid
  * UTF-8 as U+FFFD. */

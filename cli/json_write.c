@@ -76,3 +76,10 @@ void json_put_string(FILE *out, const uint8_t *s, size_t n)
 	}
 	fputc('"', out);
 }
+
+const char *json_excerpt(char *buf, const uint8_t *t, size_t n)
+{
+	if (json_escape(buf, 41, t, n) < n)
+		strcat(buf, "...");
+	return buf;
+}
